@@ -1,0 +1,1 @@
+"""The ``steward`` command: a thin shell over the library."""

@@ -1,0 +1,1 @@
+"""RPM semantics: version ordering, the spec macro engine, parser and editor (stdlib only)."""

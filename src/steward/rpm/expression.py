@@ -112,9 +112,9 @@ class _Parser:
             if self.take("+"):
                 right = self.multiplicative()
                 self._same_type(left, right, "+")
-                if (isinstance(left, int) and isinstance(right, int)) or (
-                    isinstance(left, str) and isinstance(right, str)
-                ):
+                if isinstance(left, int) and isinstance(right, int):  # noqa: SIM114 (typing)
+                    left = left + right
+                elif isinstance(left, str) and isinstance(right, str):
                     left = left + right
                 else:
                     raise self.error("'+' is not defined for versions")

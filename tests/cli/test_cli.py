@@ -1,0 +1,115 @@
+"""The steward command: output, JSON, exit codes and help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from steward.cli.main import app
+
+runner = CliRunner()
+
+
+def make_tree(root: Path) -> Path:
+    good = root / "good"
+    good.mkdir(parents=True)
+    (good / "good.spec").write_text(
+        "Name: good\nVersion: 1.0\nRelease: 1\nSummary: s\nLicense: MIT\n"
+        "Source0: good-1.0.tar.gz\n%description\nd\n%prep\n%autosetup\n"
+    )
+    (good / "good-1.0.tar.gz").write_bytes(b"")
+    (good / "good.yaml").write_text("version_control: github\nsrc_repo: example/good\n")
+    broken = root / "broken"
+    broken.mkdir()
+    (broken / "broken.spec").write_text(
+        "Name: broken\nVersion: 2\nRelease: 1\nSummary: s\nLicense: MIT\n"
+        "Source0: broken-2.tar.gz\nPatch0: gone.patch\n%description\nd\n%prep\n%autosetup -p1\n"
+    )
+    (broken / "broken-2.tar.gz").write_bytes(b"")
+    (broken / "broken.yaml").write_text("version_control: pypi\nsrc_repo: broken\n")
+    return root
+
+
+def test_inventory_table_lists_packages_and_exits_1_on_problems(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "tree")
+    result = runner.invoke(app, ["inventory", str(tree)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1, result.output
+    assert "good" in result.output and "1.0-1" in result.output
+    assert "patch-missing" in result.output
+    assert "2 packages, 1 with problems" in result.output
+
+
+def test_inventory_exit_0_when_clean(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "tree")
+    result = runner.invoke(app, ["inventory", str(tree), "--only", "good"])
+    assert result.exit_code == 0, result.output
+
+
+def test_inventory_json_document(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "tree")
+    result = runner.invoke(app, ["inventory", str(tree), "--json"])
+    document = json.loads(result.stdout)
+    names = [p["name"] for p in document["packages"]]
+    assert names == ["broken", "good"]
+    broken = document["packages"][0]
+    assert broken["evr"].startswith("2-1")
+    assert [p["code"] for p in broken["problems"]] == ["patch-missing"]
+    assert document["summary"]["packages"] == 2
+    assert document["summary"]["with_problems"] == 1
+    assert document["packages"][1]["upstream"]["kind"] == "github"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["inventory", "/does/not/exist"],
+        ["inventory"],
+        ["inventory", ".", "--layout", "nonsense"],
+        ["inventory", ".", "--profile", "no-such-profile"],
+        ["frobnicate"],
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str], tmp_path: Path) -> None:
+    result = runner.invoke(app, [a if a != "." else str(tmp_path) for a in argv])
+    assert result.exit_code == 2, result.output
+
+
+def test_help_shows_examples() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "steward inventory examples/distro" in result.output
+    result = runner.invoke(app, ["inventory", "--help"])
+    assert "Examples" in result.output and "--json" in result.output
+
+
+def test_spec_command_reports_diagnostics(tmp_path: Path) -> None:
+    path = tmp_path / "x.spec"
+    path.write_text("Name: x\nVersion: %(echo 1)\nRelease: 1\nPatch3: a.patch\n")
+    result = runner.invoke(app, ["spec", str(path), "--json"])
+    document = json.loads(result.stdout)
+    assert document["name"] == "x"
+    assert document["patches"][0]["applied"] is False
+    assert "unexpanded-shell" in {d["code"] for d in document["diagnostics"]}
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "code"),
+    [("1.0", "1.0", 0), ("1:1.0", "2.0", 11), ("1.0~rc1", "1.0", 12)],
+)
+def test_vercmp_exit_codes(left: str, right: str, code: int) -> None:
+    assert runner.invoke(app, ["vercmp", left, right]).exit_code == code
+
+
+def test_console_script_runs(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "tree")
+    steward = Path(sys.executable).with_name("steward")
+    proc = subprocess.run(
+        [str(steward), "inventory", str(tree), "--json"], capture_output=True, text=True
+    )
+    assert proc.returncode == 1
+    assert len(json.loads(proc.stdout)["packages"]) == 2

@@ -344,3 +344,11 @@ def test_split_dependencies_rich_and_versioned() -> None:
 def test_crlf_spec_is_read() -> None:
     spec = parse("Name: t\r\nVersion: 1\r\nRelease: 1\r\n")
     assert (spec.name, spec.version, spec.release) == ("t", "1", "1")
+
+
+def test_tag_lookup_finds_main_package_tags_including_name() -> None:
+    spec = parse("%global v 1\nVersion: %{v}\nName: t\nRelease: 1\n%package sub\nSummary: x\n")
+    assert spec.tag("name") is not None and spec.tag("name").line == 3
+    assert spec.tag("version") is not None and spec.tag("version").raw == "%{v}"
+    assert spec.tag("summary") is None
+    assert spec.tag("summary", "t-sub") is not None

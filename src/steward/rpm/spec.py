@@ -16,6 +16,7 @@ Nothing raises on bad input: problems are :class:`~steward.rpm.model.Diagnostic`
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -616,6 +617,12 @@ class _Reader:
         spec = self.spec
         if spec.packages and spec.name and not spec.packages[0].name:
             spec.packages[0].name = spec.name
+        if spec.name:
+            # Tags read before Name: was seen belong to the main package too.
+            spec.tags = [
+                dataclasses.replace(t, package=spec.name) if not t.package else t
+                for t in spec.tags
+            ]
         for tag in ("name", "version", "release"):
             if getattr(spec, tag) is None:
                 self._diag(None, "error", "missing-tag", f"spec has no {tag.capitalize()}: tag")

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Benchmark: load a large package tree with Steward, side by side with ``rpmspec -P``.
+
+Builds a src-openeuler style tree of N packages (default 10,000) from the bundled example
+distribution's specs and patches and openEuler's real upstream metadata
+(``../shared/data/upstream-info``), then measures:
+
+* Steward: ``steward.distro.load_tree`` over the whole tree, in a fresh process (wall time,
+  packages per second, peak RSS), once with one process and once with the default workers;
+* rpm: ``rpmspec -P`` (with the same openEuler macros loaded) over a sample of the same
+  specs, one process per spec as a maintainer's script runs it, per-spec time.
+
+It prints a table and the ratio of per-spec times. Run it with:
+
+    .venv/bin/python benchmarks/inventory.py            # 10,000 packages
+    .venv/bin/python benchmarks/inventory.py -n 2000 --rpmspec-sample 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "distro"
+SHARED = ROOT.parent / "shared" / "data"
+UPSTREAM_INFO = SHARED / "upstream-info"
+OE_MACROS = SHARED / "rpm-macros" / "openeuler"
+
+_NAME_LINE = re.compile(r"^(Name:\s*)(\S+)", re.M | re.I)
+
+
+def template_packages() -> list[Path]:
+    """Example package folders that load cleanly (one spec named after the folder)."""
+    found = []
+    for folder in sorted(EXAMPLES.iterdir()):
+        spec = folder / f"{folder.name}.spec"
+        specs = list(folder.glob("*.spec"))
+        if spec.is_file() and len(specs) == 1:
+            found.append(folder)
+    if not found:
+        sys.exit(f"no example packages in {EXAMPLES}")
+    return found
+
+
+def build_tree(target: Path, count: int) -> list[Path]:
+    """Write ``count`` packages under ``target``; returns their spec paths."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    templates = template_packages()
+    infos = sorted(UPSTREAM_INFO.glob("*.yaml")) if UPSTREAM_INFO.is_dir() else []
+    specs: list[Path] = []
+    cache: dict[Path, tuple[str, list[tuple[str, bytes]]]] = {}
+    for i in range(count):
+        template = templates[i % len(templates)]
+        if template not in cache:
+            text = (template / f"{template.name}.spec").read_text(encoding="utf-8")
+            extras = [
+                (p.name, p.read_bytes())
+                for p in sorted(template.iterdir())
+                if p.suffix in (".patch", ".diff")
+            ]
+            cache[template] = (text, extras)
+        text, extras = cache[template]
+        name = f"{template.name}-b{i:05d}"
+        folder = target / name
+        folder.mkdir()
+        # The spec's Name must match the folder, or every package reports a mismatch.
+        spec_text = _NAME_LINE.sub(lambda m, n=name: m.group(1) + n, text, count=1)
+        spec_path = folder / f"{name}.spec"
+        spec_path.write_text(spec_text, encoding="utf-8")
+        for filename, data in extras:
+            (folder / filename).write_bytes(data)
+        if infos:
+            (folder / f"{name}.yaml").write_bytes(infos[i % len(infos)].read_bytes())
+        specs.append(spec_path)
+    return specs
+
+
+def measure_steward(tree: Path, jobs: int | None) -> dict[str, float]:
+    """Load the tree in a fresh interpreter and report wall time and peak RSS."""
+    code = (
+        "import json, resource, sys, time\n"
+        "from steward.distro.tree import load_tree\n"
+        "t = time.perf_counter()\n"
+        f"d = load_tree(sys.argv[1], jobs={jobs!r})\n"
+        "wall = time.perf_counter() - t\n"
+        "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "print(json.dumps({'wall': wall, 'packages': len(d), 'rss_kb': own, "
+        "'child_rss_kb': kids, 'problems': d.problems_count}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tree)], capture_output=True, text=True, check=True
+    )
+    return json.loads(proc.stdout)
+
+
+def measure_rpmspec(specs: list[Path]) -> dict[str, float]:
+    rpmspec = shutil.which("rpmspec")
+    if rpmspec is None:
+        return {}
+    loads: list[str] = []
+    for macro_file in sorted(OE_MACROS.glob("macros*.oe")) if OE_MACROS.is_dir() else []:
+        loads += ["--load", str(macro_file)]
+    failures = 0
+    started = time.perf_counter()
+    for spec in specs:
+        proc = subprocess.run(
+            [rpmspec, "-P", *loads, "--define", "dist .oe2403", str(spec)],
+            capture_output=True,
+        )
+        failures += proc.returncode != 0
+    wall = time.perf_counter() - started
+    return {"wall": wall, "specs": len(specs), "failures": failures}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--packages", type=int, default=10_000)
+    parser.add_argument("--rpmspec-sample", type=int, default=300)
+    parser.add_argument("--tree", type=Path, default=ROOT / ".bench" / "inventory-tree")
+    args = parser.parse_args()
+
+    print(f"building a tree of {args.packages} packages in {args.tree} …", flush=True)
+    specs = build_tree(args.tree, args.packages)
+    sample = specs[:: max(1, len(specs) // args.rpmspec_sample)][: args.rpmspec_sample]
+
+    rows = []
+    single = measure_steward(args.tree, 1)
+    rows.append(("steward (1 process)", single))
+    parallel = measure_steward(args.tree, None)
+    rows.append((f"steward (default, {os.cpu_count()} CPUs)", parallel))
+    rpm = measure_rpmspec(sample)
+
+    print()
+    print(f"{'tool':34} {'specs':>7} {'wall s':>8} {'ms/spec':>8} {'pkgs/s':>9} {'peak RSS':>10}")
+    for label, result in rows:
+        per = result["wall"] * 1000 / result["packages"]
+        rss = max(result["rss_kb"], result["child_rss_kb"]) / 1024
+        print(
+            f"{label:34} {result['packages']:>7} {result['wall']:>8.2f} {per:>8.3f} "
+            f"{result['packages'] / result['wall']:>9.0f} {rss:>8.0f} MB"
+        )
+    if rpm:
+        per_rpm = rpm["wall"] * 1000 / rpm["specs"]
+        print(
+            f"{'rpmspec -P (sample, per spec)':34} {rpm['specs']:>7} {rpm['wall']:>8.2f} "
+            f"{per_rpm:>8.3f} {rpm['specs'] / rpm['wall']:>9.0f} {'-':>10}"
+        )
+        for label, result in rows:
+            per = result["wall"] * 1000 / result["packages"]
+            print(f"ratio rpmspec -P / {label}: {per_rpm / per:.1f}x faster per spec")
+        if rpm["failures"]:
+            print(f"(rpmspec failed on {rpm['failures']} of {rpm['specs']} sampled specs)")
+    else:
+        print("rpmspec not installed: no comparison")
+
+
+if __name__ == "__main__":
+    main()

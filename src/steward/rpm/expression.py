@@ -205,9 +205,10 @@ class _Parser:
 
 def _compare(a: Value, b: Value) -> int:
     if isinstance(a, VersionValue) and isinstance(b, VersionValue):
-        from steward.rpm.version import rpmvercmp
+        # Version literals are whole EVRs: v"1:1.0" > v"2.0" because the epoch wins.
+        from steward.rpm.version import compare_evr
 
-        return rpmvercmp(a.text, b.text)
+        return compare_evr(a.text, b.text)
     if isinstance(a, int) and isinstance(b, int):
         return (a > b) - (a < b)
     if isinstance(a, str) and isinstance(b, str):

@@ -140,11 +140,17 @@ class MacroEngine:
         "line",
         "max_depth",
         "max_output",
+        "rpm_version",
         "target_arch",
         "target_os",
     )
 
-    def __init__(self, target_arch: str = "x86_64", target_os: str = "linux") -> None:
+    def __init__(
+        self,
+        target_arch: str = "x86_64",
+        target_os: str = "linux",
+        rpm_version: tuple[int, int] = (4, 20),
+    ) -> None:
         self._base: dict[str, Macro] = {}
         self._local: dict[str, list[Macro]] = {}
         self._frames: list[dict[str, Macro]] = []
@@ -155,6 +161,8 @@ class MacroEngine:
         self.max_output = MAX_OUTPUT
         self.target_arch = target_arch
         self.target_os = target_os
+        #: Which rpm's built-ins to offer: (4, 18) hides %{len:}, %{upper:} and friends.
+        self.rpm_version = rpm_version
         for name, body in (
             ("nil", ""),
             ("_arch", target_arch),
@@ -192,6 +200,7 @@ class MacroEngine:
         clone.max_output = self.max_output
         clone.target_arch = self.target_arch
         clone.target_os = self.target_os
+        clone.rpm_version = self.rpm_version
         return clone
 
     def define(
@@ -445,8 +454,11 @@ class MacroEngine:
         if k >= n:
             return text[j:], n
         c = text[k]
-        if c == "-" and k + 1 < n and text[k + 1].isalnum():
-            end = k + 2
+        if c == "-" and k + 1 < n and text[k + 1] in _NAME_CHARS:
+            # rpm reads a whole word after '-' (%-sure is the macro "-sure"), then '*'.
+            end = k + 1
+            while end < n and text[end] in _NAME_CHARS:
+                end += 1
             if end < n and text[end] == "*":
                 end += 1
             name = text[k:end]
@@ -482,8 +494,8 @@ class MacroEngine:
             if not defined or macro is None:
                 return "", end
         if macro is None:
-            if negate or (name[0] == "-" and self._frames):
-                return "", end
+            if negate or name[0] == "-":
+                return "", end  # an option macro nobody passed expands to nothing
             return text[j:end], end
         if macro.parametric:
             eol = text.find("\n", end)
@@ -505,7 +517,9 @@ class MacroEngine:
             k += 1
         start = k
         if k < n and inner[k] == "-":
-            k += 2
+            k += 1
+            while k < n and inner[k] in _NAME_CHARS:
+                k += 1
             if k < n and inner[k] == "*":
                 k += 1
         elif inner.startswith("**", k):
@@ -533,6 +547,8 @@ class MacroEngine:
             return whole
         if not conditional and not negate:
             builtin = _BUILTINS.get(name)
+            if builtin is not None and name in _NEWER_THAN_418 and self.rpm_version < (4, 19):
+                builtin = None
             if builtin is not None and (arg is not None or name in _NO_ARG_BUILTINS):
                 return builtin(self, arg or "", depth)
             if name in _LINE_BUILTINS and arg is not None:
@@ -551,8 +567,11 @@ class MacroEngine:
         elif negate and macro is None:
             return ""
         if macro is None:
-            if name[0] == "-" and self._frames:
+            if name[0] == "-":
                 return ""  # an option the call did not get
+            if arg is not None and name != "lua" and "%" in arg:
+                # rpm keeps an unknown macro as written but expands its argument.
+                return "%{" + name + sep + self._expand(arg, depth + 1) + "}"
             return whole
         if macro.parametric:
             if sep == ":":
@@ -564,7 +583,7 @@ class MacroEngine:
     def _call(self, macro: Macro, args: str, depth: int, *, single: bool = False) -> str:
         """Call a parametric macro: bind %0 %1.. %* %** %# and %-x options, then expand."""
         expanded_args = self._expand(args, depth + 1)
-        argv = ([expanded_args] if expanded_args else []) if single else expanded_args.split()
+        argv = ([expanded_args] if expanded_args else []) if single else _split_args(expanded_args)
         options, rest, error = _getopt(macro.params or "", argv)
         if error:
             self._diag("error", "macro-option", f"%{macro.name}: {error}")
@@ -647,6 +666,34 @@ class MacroEngine:
 
 
 _FRAME_FIRST = frozenset("0123456789*#-")
+
+
+_QUOTE = "\x1f"  # what %{quote:} wraps its text in, as rpm does
+
+
+def _split_args(text: str) -> list[str]:
+    """Split macro arguments on white space, keeping %{quote:...} pieces whole."""
+    if _QUOTE not in text:
+        return text.split()
+    args: list[str] = []
+    current: list[str] = []
+    quoted = False
+    started = False
+    for c in text:
+        if c == _QUOTE:
+            quoted = not quoted
+            started = True
+        elif c in " \t\n" and not quoted:
+            if started:
+                args.append("".join(current))
+                current = []
+                started = False
+        else:
+            current.append(c)
+            started = True
+    if started:
+        args.append("".join(current))
+    return args
 
 
 def _unbalanced(text: str) -> bool:
@@ -799,7 +846,7 @@ _BUILTINS: dict[str, Builtin] = {
     "len": _simple(lambda s: str(len(s))),
     "reverse": _simple(lambda s: s[::-1]),
     "shrink": _simple(lambda s: " ".join(s.split())),
-    "quote": _simple(lambda s: s),
+    "quote": _simple(lambda s: _QUOTE + s + _QUOTE),
     "basename": _simple(posixpath.basename),
     "dirname": _simple(posixpath.dirname),
     "suffix": _simple(_b_suffix),
@@ -822,19 +869,32 @@ _BUILTINS: dict[str, Builtin] = {
     "load": _b_echo("warning"),
     "uncompress": _simple(lambda s: f"cat {s}"),
 }
+#: Built-ins that rpm gained after 4.18; an engine emulating 4.18 leaves them unexpanded.
+_NEWER_THAN_418 = frozenset({"upper", "lower", "len", "sub", "rep", "reverse"})
 _NO_ARG_BUILTINS = frozenset({"getncpus", "rpmversion", "getconfdir", "trace", "dump"})
 
 
-def host_macro_files(root: str = "/usr/lib/rpm") -> list[Path]:
-    """The macro files a host's rpm reads, in rpm's order (for profiles that opt in)."""
+def host_macro_files(
+    root: str = "/usr/lib/rpm", *, target_arch: str = "x86_64", include_etc: bool = True
+) -> list[Path]:
+    """The macro files a host's rpm reads, in the order of rpm's macro path.
+
+    ``/usr/lib/rpm/macros``, ``macros.d/macros.*``, the target platform's macros and
+    (unless ``include_etc`` is false) ``/etc/rpm/macros*``. ``~/.rpmmacros`` is never read:
+    a scan must not depend on who runs it.
+    """
     base = Path(root)
     found: list[Path] = []
     if (base / "macros").is_file():
         found.append(base / "macros")
-    for folder in (base / "macros.d", Path("/etc/rpm")):
-        if folder.is_dir():
-            found.extend(sorted(p for p in folder.iterdir() if p.name.startswith("macros")))
-    return found
+    if (base / "macros.d").is_dir():
+        found.extend(sorted((base / "macros.d").glob("macros.*")))
+    platform = base / "platform" / f"{target_arch}-linux" / "macros"
+    if platform.is_file():
+        found.append(platform)
+    if include_etc and Path("/etc/rpm").is_dir():
+        found.extend(sorted(Path("/etc/rpm").glob("macros*")))
+    return [p for p in found if p.is_file()]
 
 
 def load_files(engine: MacroEngine, paths: Iterable[Path | str]) -> MacroEngine:

@@ -214,6 +214,7 @@ class _Reader:
         self.source_paths: list[str] = []
         self.patch_paths: list[str] = []
         self.sourcedir = ""
+        self.include_depth = 0
 
     # -- driver ----------------------------------------------------------------------------
 
@@ -232,10 +233,10 @@ class _Reader:
         self._finish()
         return spec
 
-    def _logical_lines(self) -> list[tuple[int, str]]:
+    def _logical_lines(self, lines: list[str] | None = None) -> list[tuple[int, str]]:
         """Join ``\\``-continued lines and lines with an open ``%{``, as rpm's reader does."""
         out: list[tuple[int, str]] = []
-        lines = self.lines
+        lines = self.lines if lines is None else lines
         i = 0
         n = len(lines)
         while i < n:
@@ -290,6 +291,9 @@ class _Reader:
             word = ""
         if not self.active:
             return
+        if word == "include":
+            self._include(number, stripped[len("%include") :])
+            return
         section = self.section
         if stripped.startswith("#"):
             # rpm expands macros in comments; a %global there really defines a macro.
@@ -339,6 +343,36 @@ class _Reader:
             self.changelog_lines.append((number, line))
         elif section in ("sourcelist", "patchlist") and stripped:
             self._list_entry(number, stripped)
+
+    def _include(self, number: int, rest: str) -> None:
+        """``%include FILE``: read another file in place, but only from the spec's folder."""
+        target = self._expand(rest, number).strip()
+        base = self.spec.path.parent if self.spec.path else None
+        if base is None or not target:
+            self._diag(number, "warning", "include-refused", f"%include {target} not read")
+            return
+        path = (base / target).resolve()
+        allowed = [base.resolve()]
+        if self.sourcedir:
+            allowed.append(Path(self.sourcedir).resolve())
+        if not any(path.is_relative_to(a) for a in allowed) or not path.is_file():
+            self._diag(
+                number,
+                "warning",
+                "include-refused",
+                f"%include {target}: only files in the package folder are read",
+            )
+            return
+        if self.include_depth >= 8:
+            self._diag(number, "error", "include-depth", f"%include {target}: nested too deep")
+            return
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+        self.include_depth += 1
+        try:
+            for _, logical in self._logical_lines(lines):
+                self._line(number, logical)
+        finally:
+            self.include_depth -= 1
 
     # -- conditionals ----------------------------------------------------------------------
 

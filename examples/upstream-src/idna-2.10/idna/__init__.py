@@ -1,0 +1,2 @@
+from .package_data import __version__
+from .core import *

@@ -104,7 +104,8 @@ class FileRef:
     """A ``SourceN:`` or ``PatchN:`` entry and whether its file is at hand.
 
     ``filename`` is the local name rpm uses; ``declared_raw`` the value as written.
-    ``remote`` is true for a URL; ``present`` when the file is in the package folder.
+    ``remote`` is true for a URL; ``present`` when the file is in the package folder;
+    ``expanded`` is the value with macros expanded (the download URL of a remote source).
     ``checksum`` (``"sha512:<hex>"``, ``"md5:<hex>"``) comes from a dist-git ``sources``
     file. ``applied`` is set for patches only: does some ``%prep`` instruction apply it.
     """
@@ -116,12 +117,19 @@ class FileRef:
     remote: bool
     checksum: str | None = None
     applied: bool | None = None
+    expanded: str | None = None
+
+    @property
+    def url(self) -> str | None:
+        """The expanded URL of a remote source or patch, else ``None``."""
+        return self.expanded if self.remote else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "number": self.number,
             "filename": self.filename,
             "declared_raw": self.declared_raw,
+            "expanded": self.expanded,
             "present": self.present,
             "remote": self.remote,
             "checksum": self.checksum,
@@ -662,6 +670,7 @@ class _Loader:
             remote=entry.is_remote,
             checksum=checksum,
             applied=applied,
+            expanded=entry.expanded,
         )
 
     def _unused_patches(

@@ -1,0 +1,210 @@
+"""API tokens for upstream hosts, read from the environment or a private key file.
+
+Tokens raise rate limits (GitHub allows 60 anonymous requests an hour, 5,000 with a token)
+and nothing else; Steward only reads public data. A token is attached as a header, never put
+into a URL (URLs end up in logs, error messages and caches), and its text is kept out of every
+``repr``.
+
+Environment variables:
+
+- ``GITHUB_TOKEN`` → ``github.com`` and ``api.github.com`` (``Authorization: Bearer``)
+- ``GITLAB_TOKEN`` → ``gitlab.com`` (``PRIVATE-TOKEN``)
+- ``GITEE_TOKEN`` → ``gitee.com`` (``Authorization: Bearer``; Gitee's v5 API is OAuth2 and its
+  documentation only shows an ``access_token`` query parameter, which Steward refuses to use
+  because it would leak the token into URLs. If Gitee ever rejects the header, requests fall
+  back to anonymous quota rather than leaking.)
+- ``STEWARD_TOKEN_<HOST>`` for any host, the host upper-cased with every character other than
+  a letter or digit written as ``_``: ``STEWARD_TOKEN_GITLAB_GNOME_ORG`` is ``gitlab.gnome.org``.
+
+Key file (``Credentials.from_file``), mode 0600 or stricter, either TOML::
+
+    "github.com" = "ghp_..."
+    "gitlab.example.com" = { token = "glpat-...", style = "gitlab" }
+
+or plain ``host = token`` lines (``#`` starts a comment). ``style`` is ``bearer``
+(``Authorization: Bearer``), ``gitlab`` (``PRIVATE-TOKEN``) or ``token``
+(``Authorization: token``, older Gitea/Forgejo). Without a style, hosts with a ``gitlab``
+label use ``gitlab`` and every other host ``bearer`` (GitLab accepts both).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from steward.config import ConfigError
+
+__all__ = ["AuthStyle", "Credentials", "CredentialsError", "Token"]
+
+_ENV_PREFIX = "STEWARD_TOKEN_"
+_VENDOR_VARIABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("GITHUB_TOKEN", ("github.com", "api.github.com")),
+    ("GITLAB_TOKEN", ("gitlab.com",)),
+    ("GITEE_TOKEN", ("gitee.com",)),
+)
+_LINE = re.compile(r"^\s*([^\s=#]+)\s*=\s*(\S+?)\s*$")
+
+
+class CredentialsError(ConfigError):
+    """A key file or token setting cannot be used; the message names the file, never a token."""
+
+
+class AuthStyle(enum.Enum):
+    """How a host expects its token to be presented."""
+
+    BEARER = "bearer"
+    GITLAB = "gitlab"
+    TOKEN = "token"
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One host's token. ``repr()`` shows the style only."""
+
+    secret: str = field(repr=False)
+    style: AuthStyle = AuthStyle.BEARER
+
+    def headers(self) -> dict[str, str]:
+        """The request headers that present this token."""
+        if self.style is AuthStyle.GITLAB:
+            return {"PRIVATE-TOKEN": self.secret}
+        if self.style is AuthStyle.TOKEN:
+            return {"Authorization": f"token {self.secret}"}
+        return {"Authorization": f"Bearer {self.secret}"}
+
+
+def host_key(host: str) -> str:
+    """The lookup key for ``host``: lower-case, every non-alphanumeric run folded to ``_``.
+
+    Folding lets ``STEWARD_TOKEN_GITLAB_GNOME_ORG`` (environment names cannot hold dots or
+    dashes) find ``gitlab.gnome.org``.
+    """
+    return re.sub(r"[^a-z0-9]+", "_", host.strip().strip("[]").lower().removesuffix("."))
+
+
+def _default_style(host: str) -> AuthStyle:
+    labels = re.split(r"[^a-z0-9]+", host.lower())
+    return AuthStyle.GITLAB if "gitlab" in labels else AuthStyle.BEARER
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Tokens by host. Combine sources with ``|`` (the right-hand side wins).
+
+    >>> creds = Credentials.from_env({"GITHUB_TOKEN": "ghp_x"})
+    >>> creds.for_host("api.github.com").headers()
+    {'Authorization': 'Bearer ghp_x'}
+    >>> "ghp_x" in repr(creds)
+    False
+    """
+
+    tokens: Mapping[str, Token] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        folded = {host_key(host): token for host, token in self.tokens.items()}
+        object.__setattr__(self, "tokens", MappingProxyType(folded))
+
+    def for_host(self, host: str) -> Token | None:
+        """The token to present to ``host`` (a host name, no port), if any."""
+        return self.tokens.get(host_key(host))
+
+    def __or__(self, other: Credentials) -> Credentials:
+        return Credentials({**self.tokens, **other.tokens})
+
+    def __repr__(self) -> str:
+        return f"Credentials(hosts={sorted(self.tokens)!r})"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
+        """Tokens from ``GITHUB_TOKEN``, ``GITLAB_TOKEN``, ``GITEE_TOKEN`` and
+        ``STEWARD_TOKEN_<HOST>`` (which wins over the vendor variables)."""
+        env = os.environ if environ is None else environ
+        tokens: dict[str, Token] = {}
+        for variable, hosts in _VENDOR_VARIABLES:
+            secret = env.get(variable, "").strip()
+            if secret:
+                for host in hosts:
+                    tokens[host] = Token(secret, _default_style(host))
+        for variable, value in env.items():
+            secret = value.strip()
+            if variable.startswith(_ENV_PREFIX) and len(variable) > len(_ENV_PREFIX) and secret:
+                host = variable[len(_ENV_PREFIX) :]
+                tokens[host] = Token(secret, _default_style(host))
+        return cls(tokens)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Credentials:
+        """Tokens from a key file that only its owner can read (see the module docstring)."""
+        file = Path(path)
+        try:
+            info = file.stat()
+            if not stat.S_ISREG(info.st_mode):
+                raise CredentialsError(f"key file {file} is not a regular file")
+            # Like ssh with private keys: a token others can read is a leaked token.
+            if os.name == "posix" and info.st_mode & 0o077:
+                raise CredentialsError(
+                    f"key file {file} is accessible by group or others "
+                    f"(mode {stat.S_IMODE(info.st_mode):04o}); run `chmod 600 {file}`"
+                )
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CredentialsError(f"cannot read key file {file}: {exc}") from None
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            return cls(_parse_lines(text, file))
+        return cls(_parse_toml(document, "", file))
+
+
+def _parse_lines(text: str, file: Path) -> dict[str, Token]:
+    tokens: dict[str, Token] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            # Never echo the line: it may hold a token.
+            raise CredentialsError(f"{file}, line {number}: expected `host = token` or TOML")
+        host, secret = match.group(1), match.group(2).strip("\"'")
+        tokens[host] = Token(secret, _default_style(host))
+    return tokens
+
+
+def _parse_toml(table: Mapping[str, Any], prefix: str, file: Path) -> dict[str, Token]:
+    # An unquoted TOML key such as github.com is a dotted key, i.e. nested tables; walking
+    # the tables and joining the keys with dots gives back the host name.
+    tokens: dict[str, Token] = {}
+    for key, value in table.items():
+        host = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, str):
+            tokens[host] = Token(value, _default_style(host))
+        elif isinstance(value, dict) and "token" in value:
+            tokens[host] = _token_from_table(value, host, file)
+        elif isinstance(value, dict):
+            tokens.update(_parse_toml(value, host, file))
+        else:
+            raise CredentialsError(
+                f"{file}: {host}: expected a token string or a table with `token`"
+            )
+    return tokens
+
+
+def _token_from_table(table: Mapping[str, Any], host: str, file: Path) -> Token:
+    secret, style = table.get("token"), table.get("style")
+    if not isinstance(secret, str) or not secret:
+        raise CredentialsError(f"{file}: {host}.token must be a non-empty string")
+    if style is None:
+        return Token(secret, _default_style(host))
+    try:
+        return Token(secret, AuthStyle(style))
+    except ValueError:
+        choices = ", ".join(s.value for s in AuthStyle)
+        raise CredentialsError(f"{file}: {host}.style must be one of {choices}") from None

@@ -1,0 +1,244 @@
+"""Check many packages against their upstreams: one shared fetcher, one result per package.
+
+:func:`check_packages` resolves each package's upstream, asks its backend for releases
+(packages sharing an upstream ask once), turns tags into versions with the package's tag
+rules, and recommends a version with the package's policy. Every package gets a
+:class:`CheckResult`: releases and a recommendation, or an error code and message. A
+failure of one package never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from steward.distro.tree import PackageRecord
+from steward.upstream.fetch import (
+    BlockedDestination,
+    FetchError,
+    HttpStatusError,
+    MalformedResponse,
+    RateLimited,
+    ResponseTooLarge,
+    Timeout,
+)
+from steward.upstream.recommend import InvalidPolicy, Policy, Recommendation, recommend_version
+from steward.upstream.resolve import NoUpstream, resolve_upstream
+from steward.upstream.sources import backend
+from steward.upstream.sources.base import SourceContext, Upstream, UpstreamError
+from steward.upstream.versions import Release, TagRules, read_tag
+
+__all__ = ["CheckResult", "CheckSettings", "check_packages", "error_code_for", "releases_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSettings:
+    """What a check run needs besides the packages.
+
+    ``policy`` is the default update policy; a package's config table may override its
+    ``track`` (``policy = "same-major"``), ``ignore`` and ``allow_prerelease``.
+    ``package_configs`` maps package names to their Steward/nvchecker config tables.
+    ``task_limit`` bounds how many packages are in flight at once (memory stays flat).
+    """
+
+    policy: Policy = field(default_factory=Policy)
+    package_configs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    task_limit: int = 256
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One package's check: what upstream has, and what to do about it."""
+
+    package: str
+    current_version: str | None
+    upstream: Upstream | None
+    releases: tuple[Release, ...] = ()
+    recommendation: Recommendation | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    notes: tuple[str, ...] = ()
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True unless the check itself failed (a package with no upstream is not a failure)."""
+        return self.error_code is None or self.error_code in _NOT_FAILURES
+
+    @property
+    def failed(self) -> bool:
+        return not self.ok
+
+
+# Outcomes that are answers, not failures of the check.
+_NOT_FAILURES = frozenset({"no-upstream", "unsupported-kind"})
+
+
+def error_code_for(exc: BaseException) -> str:
+    """A stable code for an exception raised while checking a package."""
+    if isinstance(exc, UpstreamError):
+        return exc.code
+    if isinstance(exc, HttpStatusError):
+        return "upstream-not-found" if exc.status in (404, 410) else f"http-{exc.status}"
+    if isinstance(exc, RateLimited):
+        return "rate-limited"
+    if isinstance(exc, Timeout):
+        return "timeout"
+    if isinstance(exc, ResponseTooLarge):
+        return "response-too-large"
+    if isinstance(exc, BlockedDestination):
+        return "blocked-destination"
+    if isinstance(exc, MalformedResponse):
+        return "malformed-response"
+    if isinstance(exc, FetchError):
+        return "fetch-error"
+    return "internal-error"
+
+
+def releases_for(
+    raw: Sequence[Release], upstream: Upstream, *, tags: bool
+) -> tuple[list[Release], list[str]]:
+    """Apply the upstream's tag rules to a backend's releases; returns (releases, notes).
+
+    Tag backends (``tags``) read the version from the tag; registries already name it.
+    When openEuler's ``tag_prefix`` drops every tag although some tags name versions
+    (a ``^v`` prefix for a project whose tags have none), the prefix is ignored and a note
+    says so, rather than reporting an upstream with no releases.
+    """
+    notes: list[str] = []
+    found = _apply_rules(raw, upstream.rules, tags=tags)
+    if not found and raw and upstream.rules.tag_prefix:
+        relaxed = dataclasses.replace(upstream.rules, tag_prefix=None)
+        found = _apply_rules(raw, relaxed, tags=tags)
+        if found:
+            notes.append(
+                f"tag_prefix {upstream.rules.tag_prefix!r} matched no tag; read the tags without it"
+            )
+    return found, notes
+
+
+def _apply_rules(raw: Sequence[Release], rules: TagRules, *, tags: bool) -> list[Release]:
+    seen: set[str] = set()
+    out: list[Release] = []
+    for release in raw:
+        reading = read_tag(release.tag if tags else release.version, rules)
+        version = reading.version
+        if version is None or version in seen:
+            continue
+        seen.add(version)
+        out.append(dataclasses.replace(release, version=version))
+    return out
+
+
+def _policy_for(base: Policy, config: Mapping[str, Any] | None) -> Policy:
+    if not config:
+        return base
+    changes: dict[str, Any] = {}
+    if "policy" in config:
+        changes["track"] = str(config["policy"])
+    if "ignore" in config:
+        value = config["ignore"]
+        changes["ignore"] = tuple(value.split() if isinstance(value, str) else value)
+    if "allow_prerelease" in config:
+        changes["allow_prerelease"] = bool(config["allow_prerelease"])
+    if "gnome_odd_minor" in config:
+        changes["gnome_odd_minor"] = bool(config["gnome_odd_minor"])
+    return dataclasses.replace(base, **changes) if changes else base
+
+
+async def check_package(
+    record: PackageRecord, ctx: SourceContext, settings: CheckSettings
+) -> CheckResult:
+    """Check one package; never raises (except cancellation)."""
+    started = time.monotonic()
+    config = settings.package_configs.get(record.name)
+    upstream: Upstream | None = None
+    try:
+        policy = _policy_for(settings.policy, config)
+        found = resolve_upstream(
+            record.name,
+            config=config,
+            metadata=record.upstream,
+            urls=_expanded_source_urls(record),
+        )
+        if isinstance(found, NoUpstream):
+            return CheckResult(
+                record.name,
+                record.version,
+                None,
+                error_code=found.code,
+                error_message=found.reason,
+                elapsed=time.monotonic() - started,
+            )
+        upstream = found
+        module = backend(upstream.kind)
+        raw = await ctx.shared.get(
+            f"releases:{upstream.key}", lambda: module.fetch(found, ctx)
+        )
+        releases, notes = releases_for(raw, upstream, tags=module.TAGS)
+        recommendation = (
+            recommend_version(record.version, releases, policy) if record.version else None
+        )
+        return CheckResult(
+            record.name,
+            record.version,
+            upstream,
+            tuple(releases),
+            recommendation,
+            notes=tuple(notes),
+            elapsed=time.monotonic() - started,
+        )
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # one package's failure is that package's result
+        code = "bad-config" if isinstance(exc, InvalidPolicy) else error_code_for(exc)
+        message = str(exc) or exc.__class__.__name__
+        return CheckResult(
+            record.name,
+            record.version,
+            upstream,
+            error_code=code,
+            error_message=message,
+            elapsed=time.monotonic() - started,
+        )
+
+
+def _expanded_source_urls(record: PackageRecord) -> list[str]:
+    """Source0's expanded URL and the spec's URL, for inference."""
+    urls: list[str] = []
+    for source in record.sources:
+        if source.number == 0 and source.url:
+            urls.append(source.url)
+    if record.url:
+        urls.append(record.url)
+    return urls
+
+
+async def check_packages(
+    records: Iterable[PackageRecord],
+    ctx: SourceContext,
+    settings: CheckSettings | None = None,
+    *,
+    on_result: Callable[[CheckResult], Awaitable[None] | None] | None = None,
+) -> list[CheckResult]:
+    """Check every package with at most ``settings.task_limit`` in flight; results in order."""
+    settings = settings or CheckSettings()
+    records = list(records)
+    results: list[CheckResult | None] = [None] * len(records)
+    slots = asyncio.Semaphore(settings.task_limit)
+
+    async def one(index: int, record: PackageRecord) -> None:
+        async with slots:
+            result = await check_package(record, ctx, settings)
+        results[index] = result
+        if on_result is not None:
+            outcome = on_result(result)
+            if outcome is not None:
+                await outcome
+
+    await asyncio.gather(*(one(i, r) for i, r in enumerate(records)))
+    return [r for r in results if r is not None]

@@ -1,0 +1,997 @@
+"""The fetch engine: every upstream HTTP request Steward makes goes through one :class:`Fetcher`.
+
+Backends ask for a URL and get bytes or JSON back; everything that makes ten thousand checks
+fast and polite lives here: bounded concurrency (global and per host), timeouts, retries with
+exponential backoff and full jitter, ``Retry-After``, GitHub/GitLab rate-limit accounting,
+conditional requests through an :class:`HttpCache`, streamed size caps, manual redirects, API
+tokens and the network guard (:mod:`steward.upstream.guard`).
+
+.. code-block:: python
+
+    config = FetchConfig(base_url_overrides={"https://api.github.com": "http://127.0.0.1:8080"},
+                         allowed_hosts=frozenset({"127.0.0.1"}))
+    async with Fetcher(config, cache=MemoryHttpCache(), credentials=Credentials.from_env()) as f:
+        releases = await f.get_json("https://api.github.com/repos/owner/name/releases")
+
+Guarantees a caller can rely on:
+
+- Every error is a :class:`FetchError`; messages name the URL with secrets in its query string
+  and user-info redacted, and never contain a token.
+- A rate-limited host is never sent more requests than its last reported quota allows (minus
+  ``rate_limit_reserve``): the first request to a host goes alone, later ones are counted
+  against the ``X-RateLimit-Remaining``/``RateLimit-Remaining`` it reported. When the quota is
+  spent, requests wait for the reset if it is within ``max_rate_limit_wait`` and otherwise fail
+  at once with :class:`RateLimited`, without touching the network.
+- Bodies are streamed; more than ``max_response_bytes`` (after decompression) is refused with
+  :class:`ResponseTooLarge`, so memory stays flat whatever an upstream sends.
+- The guard runs inside the connection factory on the addresses actually connected to, for the
+  first request and every redirect hop, which also closes the DNS-rebinding window between
+  check and connect. Proxies from the environment are not used (they would bypass the guard).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType, TracebackType
+from typing import Any, Protocol, Self
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+
+import httpcore
+import httpx
+
+from steward import __version__
+from steward.config import ConfigError
+from steward.upstream.credentials import Credentials
+from steward.upstream.guard import (
+    ALLOWED_SCHEMES,
+    GuardPolicy,
+    Resolver,
+    resolve_host,
+    vet_destination,
+)
+
+__all__ = [
+    "BlockedDestination",
+    "CachedResponse",
+    "ConnectionFailed",
+    "FetchConfig",
+    "FetchError",
+    "FetchResult",
+    "FetchStats",
+    "Fetcher",
+    "HttpCache",
+    "HttpStatusError",
+    "MalformedResponse",
+    "MemoryHttpCache",
+    "RateLimited",
+    "ResponseTooLarge",
+    "Timeout",
+    "TooManyRedirects",
+    "full_jitter_delay",
+    "parse_retry_after",
+    "redact_url",
+]
+
+logger = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Error bodies are kept only as a diagnostic snippet; reading more would waste the cap.
+_ERROR_BODY_LIMIT = 64 * 1024
+# Reset times come in whole seconds; waking a little after the reset avoids racing it.
+_RESET_SLACK = 0.25
+_DURATION_FIELDS = (
+    "connect_timeout",
+    "read_timeout",
+    "total_timeout",
+    "backoff_base",
+    "backoff_cap",
+    "max_retry_after",
+    "max_rate_limit_wait",
+)
+_CREDENTIAL_HEADERS = ("authorization", "private-token", "cookie", "proxy-authorization")
+_SECRET_WORDS = ("token", "key", "secret", "password", "passwd", "signature", "sig", "auth")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _restore_error(cls: type[FetchError], message: str, state: dict[str, Any]) -> FetchError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
+
+class FetchError(Exception):
+    """Base of every error the engine raises. ``url`` is the requested URL, redacted."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors do not survive the default pickling, and distributed
+        # workers ship errors between processes.
+        return (_restore_error, (type(self), str(self), dict(self.__dict__)))
+
+
+class Timeout(FetchError):
+    """No complete response within the configured timeouts, after every retry."""
+
+    def __init__(self, message: str, *, url: str, attempts: int) -> None:
+        super().__init__(message, url=url)
+        self.attempts = attempts
+
+
+class ConnectionFailed(FetchError):
+    """The host could not be resolved or reached, or dropped the connection, after retries."""
+
+    def __init__(self, message: str, *, url: str, attempts: int) -> None:
+        super().__init__(message, url=url)
+        self.attempts = attempts
+
+
+class HttpStatusError(FetchError):
+    """The upstream answered with an error status (after retries, for 5xx)."""
+
+    def __init__(self, message: str, *, url: str, status: int, body: bytes = b"") -> None:
+        super().__init__(message, url=url)
+        self.status = status
+        self.body = body
+
+
+class RateLimited(FetchError):
+    """The host's quota is spent; ``reset_at`` (UTC) is when it refills, if known."""
+
+    def __init__(self, message: str, *, url: str, reset_at: datetime | None) -> None:
+        super().__init__(message, url=url)
+        self.reset_at = reset_at
+
+
+class ResponseTooLarge(FetchError):
+    """The response body passed ``max_response_bytes``; it was not read further."""
+
+    def __init__(self, message: str, *, url: str, limit: int) -> None:
+        super().__init__(message, url=url)
+        self.limit = limit
+
+
+class BlockedDestination(FetchError):
+    """The guard refused the destination (address class, or a non-http(s) scheme)."""
+
+    def __init__(self, message: str, *, url: str, host: str, address: str, reason: str) -> None:
+        super().__init__(message, url=url)
+        self.host = host
+        self.address = address
+        self.reason = reason
+
+
+class MalformedResponse(FetchError):
+    """The body is not what was asked for (e.g. invalid JSON); ``offset`` locates the fault."""
+
+    def __init__(self, message: str, *, url: str, offset: int | None = None) -> None:
+        super().__init__(message, url=url)
+        self.offset = offset
+
+
+class TooManyRedirects(FetchError):
+    """More than ``max_redirects`` redirects."""
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def _default_user_agent() -> str:
+    return f"steward/{__version__} (+https://github.com/steward-distro/steward)"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchConfig:
+    """How the engine behaves. Times are seconds; every field has a polite default.
+
+    ``total_timeout`` bounds one attempt from connect to the last body byte (so a server that
+    trickles bytes cannot hold a slot forever); ``read_timeout`` bounds each wait for bytes.
+    ``base_url_overrides`` maps a logical base such as ``"https://api.github.com"`` to where
+    requests for it really go (a mirror, an enterprise instance, a loopback test server);
+    credentials, the HTTP cache and error messages keep using the logical URL.
+    """
+
+    concurrency: int = 32
+    per_host_concurrency: int = 8
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 120.0
+    max_retries: int = 3
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    max_retry_after: float = 120.0
+    rate_limit_reserve: int = 10
+    max_rate_limit_wait: float = 600.0
+    max_response_bytes: int = 20 * MiB
+    max_redirects: int = 5
+    user_agent: str = field(default_factory=_default_user_agent)
+    allow_private: bool = False
+    allowed_hosts: frozenset[str] = frozenset()
+    base_url_overrides: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("concurrency", "per_host_concurrency", "max_response_bytes"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"fetch setting {name} must be at least 1")
+        for name in ("max_retries", "rate_limit_reserve", "max_redirects"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"fetch setting {name} must not be negative")
+        for name in _DURATION_FIELDS:
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ConfigError(f"fetch setting {name} must be a non-negative number")
+        overrides: dict[str, str] = {}
+        for logical, actual in self.base_url_overrides.items():
+            for url in (logical, actual):
+                if urlsplit(url).scheme not in ALLOWED_SCHEMES or not urlsplit(url).netloc:
+                    raise ConfigError(f"base URL override {url!r} must be an http(s) URL")
+            overrides[logical.rstrip("/")] = actual.rstrip("/")
+        object.__setattr__(self, "base_url_overrides", MappingProxyType(overrides))
+        object.__setattr__(self, "allowed_hosts", frozenset(self.allowed_hosts))
+
+    @property
+    def guard_policy(self) -> GuardPolicy:
+        return GuardPolicy(self.allow_private, self.allowed_hosts)
+
+
+# --------------------------------------------------------------------------- results and cache
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """One completed GET.
+
+    ``status`` is the final status on the wire: a revalidated cache hit has ``status == 304``,
+    ``from_cache=True`` and the cached ``body``; ``body`` is None only for a 304 the cache could
+    not serve (the caller sent its own validators). ``attempts`` counts every request sent,
+    retries and redirect hops included.
+    """
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes | None = field(repr=False)
+    from_cache: bool
+    elapsed: float
+    attempts: int
+
+    def json(self) -> Any:
+        """The body parsed as JSON; :class:`MalformedResponse` names the URL and offset."""
+        safe_url = redact_url(self.url)
+        if self.body is None:
+            raise MalformedResponse(f"no body to parse from {safe_url} (status 304)", url=safe_url)
+        try:
+            return json.loads(self.body)
+        except json.JSONDecodeError as exc:
+            raise MalformedResponse(
+                f"malformed JSON from {safe_url} at character offset {exc.pos} "
+                f"(line {exc.lineno}, column {exc.colno}): {exc.msg}",
+                url=safe_url,
+                offset=exc.pos,
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise MalformedResponse(
+                f"malformed JSON from {safe_url}: not valid {exc.encoding} at byte offset "
+                f"{exc.start}",
+                url=safe_url,
+                offset=exc.start,
+            ) from None
+
+    def text(self) -> str:
+        """The body decoded with the declared charset (UTF-8 when none); bad bytes become U+FFFD,
+        because listing pages in the wild mix encodings and a version number is ASCII anyway."""
+        if self.body is None:
+            return ""
+        charset = _charset(self.headers.get("content-type", "")) or "utf-8"
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
+
+
+def _charset(content_type: str) -> str | None:
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"') or None
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CachedResponse:
+    """A stored 200 response and the validators that let the next request be conditional."""
+
+    etag: str | None
+    last_modified: str | None
+    body: bytes = field(repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class HttpCache(Protocol):
+    """Where validators and bodies live between runs, keyed by the logical URL.
+
+    The protocol is asynchronous so that a database-backed cache can do I/O without blocking
+    the event loop; an in-memory implementation simply never awaits.
+    """
+
+    async def lookup(self, url: str) -> CachedResponse | None: ...
+
+    async def store(self, url: str, response: CachedResponse) -> None: ...
+
+
+class MemoryHttpCache:
+    """An :class:`HttpCache` in a dict, for one process (and for tests)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, CachedResponse] = {}
+
+    async def lookup(self, url: str) -> CachedResponse | None:
+        return self._entries.get(url)
+
+    async def store(self, url: str, response: CachedResponse) -> None:
+        self._entries[url] = response
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchStats:
+    """Counters since the fetcher was created (requests includes retries and redirect hops)."""
+
+    requests: int = 0
+    retries: int = 0
+    not_modified: int = 0
+    bytes_received: int = 0
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def redact_url(url: str) -> str:
+    """``url`` with user-info passwords and secret-looking query values replaced.
+
+    >>> redact_url("https://u:pw@h.example/p?access_token=abc&page=2")
+    'https://u:REDACTED@h.example/p?access_token=REDACTED&page=2'
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    netloc = parts.netloc
+    if parts.password is not None:
+        userinfo, _, hostport = netloc.rpartition("@")
+        netloc = f"{userinfo.partition(':')[0]}:REDACTED@{hostport}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(_is_secret_name(name) for name, _ in pairs):
+            query = "&".join(
+                f"{quote(name, safe='')}="
+                + ("REDACTED" if _is_secret_name(name) else quote(value, safe=""))
+                for name, value in pairs
+            )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _is_secret_name(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
+def full_jitter_delay(retry: int, base: float, cap: float, rng: random.Random) -> float:
+    """Seconds to sleep before retry number ``retry`` (1-based): uniform in
+    ``[0, min(cap, base * 2 ** (retry - 1))]``, the "full jitter" that keeps many clients from
+    retrying in lockstep."""
+    ceiling = min(cap, base * 2.0 ** min(retry - 1, 62))
+    return rng.uniform(0.0, ceiling)
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delay-seconds or an HTTP date).
+
+    >>> parse_retry_after("120", now=0.0)
+    120.0
+    >>> parse_retry_after("Thu, 01 Jan 1970 00:01:00 GMT", now=30.0)
+    30.0
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
+
+
+def _rate_limit_info(headers: Mapping[str, str], now: float) -> tuple[int, float] | None:
+    """``(remaining, reset_at epoch)`` from GitHub or GitLab headers, if present."""
+    resource = headers.get("x-ratelimit-resource")
+    if resource is not None and resource != "core":
+        # GitHub keeps separate quotas for search, GraphQL, …; only the core quota is ours.
+        return None
+    for prefix in ("x-ratelimit-", "ratelimit-"):
+        raw_remaining = headers.get(prefix + "remaining")
+        if raw_remaining is None:
+            continue
+        try:
+            remaining = int(raw_remaining.strip())
+        except ValueError:
+            return None
+        try:
+            reset = float(headers.get(prefix + "reset", "").strip())
+        except ValueError:
+            return remaining, now + 60.0
+        # GitHub and GitLab send an epoch time; the IETF draft header sends delta-seconds.
+        return remaining, (reset if reset > 1e9 else now + reset)
+    return None
+
+
+def _origin(url: httpx.URL) -> str:
+    return f"{url.scheme}://{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
+
+
+def _utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+# --------------------------------------------------------------------------- rate-limit book
+
+
+@dataclass
+class _Quota:
+    """What one host/token pair has left. ``remaining`` None means "not known yet"."""
+
+    tracked: bool | None = None
+    remaining: int | None = None
+    reset_at: float = 0.0
+    in_flight: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def notify(self) -> None:
+        self.changed.set()
+        self.changed = asyncio.Event()
+
+
+class _QuotaBook:
+    """Counts requests against each host's reported quota so it is never overrun.
+
+    Single-threaded asyncio makes every check-and-decrement below atomic: there is no await
+    between reading the state and updating it.
+    """
+
+    def __init__(self, reserve: int, max_wait: float) -> None:
+        self._reserve = reserve
+        self._max_wait = max_wait
+        self._quotas: dict[tuple[str, str], _Quota] = {}
+
+    async def acquire(self, key: tuple[str, str], safe_url: str) -> None:
+        quota = self._quotas.setdefault(key, _Quota())
+        while True:
+            if quota.tracked is False:
+                quota.in_flight += 1
+                return
+            now = time.time()
+            if quota.remaining is not None and now >= quota.reset_at:
+                quota.remaining = None  # the window is over; the next response tells the truth
+            if quota.remaining is None:
+                if quota.in_flight == 0:
+                    quota.in_flight += 1  # a lone probe learns the quota before any burst
+                    return
+                await quota.changed.wait()
+                continue
+            if quota.remaining > self._reserve:
+                quota.remaining -= 1
+                quota.in_flight += 1
+                return
+            wait = quota.reset_at - now
+            if wait > self._max_wait:
+                raise RateLimited(
+                    f"rate limit for {key[0]} reached (reserve {self._reserve}); it resets at "
+                    f"{_utc(quota.reset_at):%Y-%m-%d %H:%M:%S} UTC; not requesting {safe_url}",
+                    url=safe_url,
+                    reset_at=_utc(quota.reset_at),
+                )
+            logger.info("rate limit for %s reached; waiting %.1f s for the reset", key[0], wait)
+            await asyncio.sleep(wait + _RESET_SLACK)
+
+    def release(self, key: tuple[str, str]) -> None:
+        """A request ended without a response (error or cancellation)."""
+        quota = self._quotas[key]
+        quota.in_flight -= 1
+        quota.notify()
+
+    def record(self, key: tuple[str, str], headers: Mapping[str, str]) -> tuple[int, float] | None:
+        """Account for a response; returns the ``(remaining, reset_at)`` it reported."""
+        quota = self._quotas[key]
+        quota.in_flight -= 1
+        now = time.time()
+        info = _rate_limit_info(headers, now)
+        if info is None:
+            if quota.tracked is None:
+                quota.tracked = False
+        else:
+            remaining, reset_at = info
+            # Requests still in flight may not be counted in this answer yet; assume they
+            # will be, so the estimate errs on the side of sending less.
+            estimate = remaining - quota.in_flight
+            if quota.remaining is None or reset_at > quota.reset_at + 1.0:
+                quota.remaining = estimate  # first answer, or a new window
+            else:
+                quota.remaining = min(quota.remaining, estimate)
+            quota.reset_at = reset_at
+            quota.tracked = True
+        quota.notify()
+        return info
+
+
+# --------------------------------------------------------------------------- transport
+
+
+class _Refused(Exception):
+    """Raised inside the connection factory; turned into BlockedDestination with the URL."""
+
+    def __init__(self, host: str, address: str, reason: str) -> None:
+        super().__init__(f"{host} ({address}) refused: {reason}")
+        self.host, self.address, self.reason = host, address, reason
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend with the guard in front of every new TCP connection."""
+
+    def __init__(self, policy: GuardPolicy, resolver: Resolver) -> None:
+        self._policy = policy
+        self._resolver = resolver
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            destination = await asyncio.wait_for(
+                vet_destination(host, port, self._policy, self._resolver), timeout
+            )
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        if not destination.allowed:
+            raise _Refused(host, destination.refused_address or "?", destination.reason or "?")
+        if not destination.addresses:
+            raise httpcore.ConnectError(f"{host} has no addresses")
+        failure: Exception | None = None
+        # Connect to the vetted addresses themselves, never to the name: a second lookup
+        # could answer differently (DNS rebinding).
+        for address in destination.addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not an upstream")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _build_client(config: FetchConfig, resolver: Resolver) -> httpx.AsyncClient:
+    limits = httpx.Limits(
+        max_connections=config.concurrency,
+        max_keepalive_connections=config.concurrency,
+        keepalive_expiry=30.0,
+    )
+    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    # httpx does not expose httpcore's network_backend, and the guard must sit exactly there
+    # (at connect time, on the resolved address), so the pool is rebuilt with the same limits.
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        http1=True,
+        http2=False,
+        network_backend=_GuardedBackend(config.guard_policy, resolver),
+    )
+    return httpx.AsyncClient(
+        transport=transport,
+        headers={"User-Agent": config.user_agent},
+        timeout=httpx.Timeout(
+            connect=config.connect_timeout,
+            read=config.read_timeout,
+            write=config.read_timeout,
+            pool=config.connect_timeout,
+        ),
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+@dataclass(frozen=True, slots=True)
+class _Response:
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class Fetcher:
+    """The shared HTTP engine; use it as an async context manager (it owns a connection pool).
+
+    ``rng`` makes backoff jitter reproducible in tests; ``resolver`` replaces the system
+    resolver (tests, or a custom DNS setup) and is consulted by the guard.
+    """
+
+    def __init__(
+        self,
+        config: FetchConfig | None = None,
+        *,
+        cache: HttpCache | None = None,
+        credentials: Credentials | None = None,
+        rng: random.Random | None = None,
+        resolver: Resolver | None = None,
+    ) -> None:
+        self.config = config or FetchConfig()
+        self._cache = cache
+        self._credentials = credentials or Credentials()
+        self._rng = rng or random.Random()
+        self._client = _build_client(self.config, resolver or resolve_host)
+        self._global = asyncio.Semaphore(self.config.concurrency)
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+        self._quotas = _QuotaBook(self.config.rate_limit_reserve, self.config.max_rate_limit_wait)
+        self._overrides = sorted(
+            self.config.base_url_overrides.items(), key=lambda item: len(item[0]), reverse=True
+        )
+        self._requests = self._retries = self._not_modified = self._bytes = 0
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def __repr__(self) -> str:
+        return f"Fetcher(concurrency={self.config.concurrency}, credentials={self._credentials!r})"
+
+    @property
+    def stats(self) -> FetchStats:
+        return FetchStats(self._requests, self._retries, self._not_modified, self._bytes)
+
+    async def get_json(self, url: str, **options: Any) -> Any:
+        """``get(url, **options).json()``; a 304 is answered from the cache."""
+        return (await self.get(url, **options)).json()
+
+    async def get_text(self, url: str, **options: Any) -> str:
+        """``get(url, accept="text/html, */*", ...).text()``."""
+        options.setdefault("accept", "text/html, text/plain;q=0.9, */*;q=0.8")
+        return (await self.get(url, **options)).text()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        accept: str = "application/json",
+        conditional: bool = True,
+        auth_scope: str | None = None,
+    ) -> FetchResult:
+        """GET ``url`` (a logical URL; base-URL overrides apply) and return the whole body.
+
+        ``auth_scope`` names the credentials host whose token to send; by default the URL's
+        own host. The token goes only to the first hop's origin, never across a redirect to
+        another origin. With ``conditional`` and a cache, validators are sent and a 304 is
+        answered from the cache. Raises a :class:`FetchError` subclass for everything else
+        than a 2xx or a served 304.
+        """
+        started = time.monotonic()
+        safe_url = redact_url(url)
+        try:
+            target = httpx.URL(self._apply_override(url))
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"invalid URL {safe_url}: {exc}", url=safe_url) from None
+        scope = auth_scope if auth_scope is not None else (urlsplit(url).hostname or "")
+        token = self._credentials.for_host(scope) if scope else None
+        cached = await self._cache.lookup(url) if conditional and self._cache else None
+
+        request_headers = {name.lower(): value for name, value in (headers or {}).items()}
+        request_headers.setdefault("accept", accept)
+        if cached is not None:
+            if cached.etag:
+                request_headers["if-none-match"] = cached.etag
+            if cached.last_modified:
+                request_headers["if-modified-since"] = cached.last_modified
+
+        hop, attempts, redirects = target, 0, 0
+        while True:
+            hop_headers = dict(request_headers)
+            if _origin(hop) == _origin(target):
+                if token is not None:
+                    hop_headers.update(token.headers())
+            else:
+                # Like browsers: credentials never follow a redirect to another origin.
+                for name in _CREDENTIAL_HEADERS:
+                    hop_headers.pop(name, None)
+            quota_key = (_origin(hop), scope if token is not None else "")
+            response, sent = await self._send_with_retries(safe_url, hop, hop_headers, quota_key)
+            attempts += sent
+            location = response.headers.get("location")
+            if response.status not in _REDIRECT_STATUSES or not location:
+                break
+            redirects += 1
+            if redirects > self.config.max_redirects:
+                raise TooManyRedirects(
+                    f"more than {self.config.max_redirects} redirects from {safe_url}",
+                    url=safe_url,
+                )
+            try:
+                hop = hop.join(location)
+            except httpx.InvalidURL:
+                raise MalformedResponse(
+                    f"redirect from {safe_url} to an invalid location", url=safe_url
+                ) from None
+
+        return await self._finish(url, safe_url, response, cached, attempts, started)
+
+    async def _finish(
+        self,
+        url: str,
+        safe_url: str,
+        response: _Response,
+        cached: CachedResponse | None,
+        attempts: int,
+        started: float,
+    ) -> FetchResult:
+        status, headers, body = response.status, response.headers, response.body
+        if status == 304:
+            self._not_modified += 1
+            if cached is not None:
+                merged = {**cached.headers, **headers}
+                elapsed = time.monotonic() - started
+                return FetchResult(
+                    url, response.url, 304, merged, cached.body, True, elapsed, attempts
+                )
+            return FetchResult(
+                url, response.url, 304, headers, None, False, time.monotonic() - started, attempts
+            )
+        if not 200 <= status < 300:
+            raise HttpStatusError(
+                f"HTTP {status} from {safe_url}", url=safe_url, status=status, body=body
+            )
+        if status == 200 and self._cache is not None:
+            etag, last_modified = headers.get("etag"), headers.get("last-modified")
+            if etag or last_modified:
+                await self._cache.store(url, CachedResponse(etag, last_modified, body, headers))
+        return FetchResult(
+            url, response.url, status, headers, body, False, time.monotonic() - started, attempts
+        )
+
+    def _apply_override(self, url: str) -> str:
+        for logical, actual in self._overrides:
+            if url == logical or url.startswith((logical + "/", logical + "?")):
+                return actual + url[len(logical) :]
+        return url
+
+    async def _send_with_retries(
+        self, safe_url: str, hop: httpx.URL, headers: dict[str, str], quota_key: tuple[str, str]
+    ) -> tuple[_Response, int]:
+        """One hop, retried on timeouts, connection failures, 5xx and 429."""
+        config = self.config
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._send_once(safe_url, hop, headers, quota_key)
+            except (Timeout, ConnectionFailed) as exc:
+                if attempt > config.max_retries:
+                    exc.attempts = attempt
+                    raise
+                delay = full_jitter_delay(
+                    attempt, config.backoff_base, config.backoff_cap, self._rng
+                )
+                logger.info("retrying %s in %.2f s after: %s", safe_url, delay, exc)
+                await self._pause(delay)
+                continue
+
+            status = response.status
+            info = _rate_limit_info(response.headers, time.time())
+            if status in (403, 429) and info is not None and info[0] <= 0:
+                # The quota is spent: retrying before the reset would only be refused again.
+                raise RateLimited(
+                    f"rate limit exhausted at {_origin(hop)} for {safe_url} (HTTP {status}); "
+                    f"it resets at {_utc(info[1]):%Y-%m-%d %H:%M:%S} UTC",
+                    url=safe_url,
+                    reset_at=_utc(info[1]),
+                )
+            # GitHub's secondary rate limit is a 403 that carries Retry-After.
+            secondary = status == 403 and "retry-after" in response.headers
+            if not (status >= 500 or status == 429 or secondary):
+                return response, attempt
+
+            retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
+            too_long = retry_after is not None and retry_after > config.max_retry_after
+            if too_long or attempt > config.max_retries:
+                raise self._give_up(safe_url, response, retry_after, attempt)
+            delay = (
+                retry_after
+                if retry_after is not None
+                else full_jitter_delay(attempt, config.backoff_base, config.backoff_cap, self._rng)
+            )
+            logger.info("HTTP %d from %s; retrying in %.2f s", status, safe_url, delay)
+            await self._pause(delay)
+
+    def _give_up(
+        self, safe_url: str, response: _Response, retry_after: float | None, attempts: int
+    ) -> FetchError:
+        status = response.status
+        if status in (403, 429):
+            reset_at = _utc(time.time() + retry_after) if retry_after is not None else None
+            wait = f"; the server asks to wait {retry_after:.0f} s" if retry_after else ""
+            return RateLimited(
+                f"HTTP {status} from {safe_url} after {attempts} attempt(s){wait}",
+                url=safe_url,
+                reset_at=reset_at,
+            )
+        return HttpStatusError(
+            f"HTTP {status} from {safe_url} after {attempts} attempt(s)",
+            url=safe_url,
+            status=status,
+            body=response.body,
+        )
+
+    async def _pause(self, seconds: float) -> None:
+        self._retries += 1
+        await asyncio.sleep(seconds)
+
+    def _host_slots(self, origin: str) -> asyncio.Semaphore:
+        slots = self._per_host.get(origin)
+        if slots is None:
+            slots = self._per_host[origin] = asyncio.Semaphore(self.config.per_host_concurrency)
+        return slots
+
+    async def _send_once(
+        self, safe_url: str, hop: httpx.URL, headers: dict[str, str], quota_key: tuple[str, str]
+    ) -> _Response:
+        if hop.scheme not in ALLOWED_SCHEMES:
+            raise BlockedDestination(
+                f"refusing {safe_url}: scheme {hop.scheme!r} is not http or https",
+                url=safe_url,
+                host=hop.host,
+                address="",
+                reason=f"scheme {hop.scheme!r}",
+            )
+        origin = _origin(hop)
+        await self._quotas.acquire(quota_key, safe_url)
+        recorded = False
+        try:
+            # Host slot first: waiting for a busy host must not hold a global slot.
+            async with self._host_slots(origin), self._global:
+                self._requests += 1
+                response = await self._exchange(safe_url, hop, headers)
+            self._quotas.record(quota_key, response.headers)
+            recorded = True
+            logger.debug("GET %s -> %d", safe_url, response.status)
+            return response
+        finally:
+            if not recorded:
+                self._quotas.release(quota_key)
+
+    async def _exchange(self, safe_url: str, hop: httpx.URL, headers: dict[str, str]) -> _Response:
+        try:
+            async with asyncio.timeout(self.config.total_timeout):
+                async with self._client.stream("GET", hop, headers=headers) as response:
+                    try:
+                        body = await self._read_body(safe_url, response)
+                    finally:
+                        self._bytes += response.num_bytes_downloaded
+                    return _Response(
+                        redact_url(str(response.url)),
+                        response.status_code,
+                        dict(response.headers.items()),
+                        body,
+                    )
+        except _Refused as exc:
+            raise BlockedDestination(
+                f"refusing {safe_url}: {exc.host} resolves to {exc.address}, a {exc.reason} "
+                "address (set allow_private or add the host to allowed_hosts to permit it)",
+                url=safe_url,
+                host=exc.host,
+                address=exc.address,
+                reason=exc.reason,
+            ) from None
+        except (httpx.TimeoutException, TimeoutError) as exc:
+            raise Timeout(
+                f"timed out fetching {safe_url} ({type(exc).__name__})", url=safe_url, attempts=1
+            ) from exc
+        except httpx.DecodingError as exc:
+            raise MalformedResponse(
+                f"cannot decode the body of {safe_url}: {exc}", url=safe_url
+            ) from exc
+        except httpx.TransportError as exc:
+            raise ConnectionFailed(
+                f"connection to {hop.host} failed for {safe_url}: {exc or type(exc).__name__}",
+                url=safe_url,
+                attempts=1,
+            ) from exc
+
+    async def _read_body(self, safe_url: str, response: httpx.Response) -> bytes:
+        limit = self.config.max_response_bytes
+        if not 200 <= response.status_code < 300:
+            # Error, redirect and 304 bodies are only diagnostics: keep a snippet, never fail.
+            return await _read_at_most(response, min(limit, _ERROR_BODY_LIMIT))
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise ResponseTooLarge(
+                f"{safe_url} declares {int(declared)} bytes, over the {limit}-byte limit",
+                url=safe_url,
+                limit=limit,
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLarge(
+                    f"{safe_url} sent more than the {limit}-byte limit; stopped reading",
+                    url=safe_url,
+                    limit=limit,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+async def _read_at_most(response: httpx.Response, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk[: limit - size])
+        size += len(chunk)
+        if size >= limit:
+            break
+    return b"".join(chunks)

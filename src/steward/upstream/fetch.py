@@ -738,7 +738,7 @@ class Fetcher:
             raise FetchError(f"invalid URL {safe_url}: {exc}", url=safe_url) from None
         scope = auth_scope if auth_scope is not None else (urlsplit(url).hostname or "")
         token = self._credentials.for_host(scope) if scope else None
-        cached = await self._cache.lookup(url) if conditional and self._cache else None
+        cached = await self._cache.lookup(url) if conditional and self._cache is not None else None
 
         request_headers = {name.lower(): value for name, value in (headers or {}).items()}
         request_headers.setdefault("accept", accept)

@@ -21,9 +21,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from steward.upstream.versions import Release, TagRules
+
+if TYPE_CHECKING:
+    from steward.upstream.fetch import FetchResult
 
 __all__ = [
     "Backend",
@@ -118,11 +121,19 @@ class SharedResults:
 class Fetching(Protocol):
     """The part of :class:`steward.upstream.fetch.Fetcher` backends use."""
 
-    async def get(self, url: str, **kwargs: Any) -> Any: ...
+    async def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        accept: str = "application/json",
+        conditional: bool = True,
+        auth_scope: str | None = None,
+    ) -> FetchResult: ...
 
-    async def get_json(self, url: str, **kwargs: Any) -> Any: ...
+    async def get_json(self, url: str, **options: Any) -> Any: ...
 
-    async def get_text(self, url: str, **kwargs: Any) -> str: ...
+    async def get_text(self, url: str, **options: Any) -> str: ...
 
 
 @dataclass(slots=True)

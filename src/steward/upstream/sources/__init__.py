@@ -35,7 +35,7 @@ BACKEND_MODULES: dict[str, str] = {
     "gitlab": "gitlab",
     "gitee": "gitee",
     "gitea": "gitea",
-    "atomgit": "gitea",
+    "atomgit": "gitee",  # AtomGit/GitCode serve Gitee's v5 API
     "pypi": "pypi",
     "npm": "npm",
     "crates": "crates",

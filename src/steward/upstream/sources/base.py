@@ -94,7 +94,12 @@ class Upstream:
 
 
 # Options that change which releases a backend sees (and so belong to an upstream's identity).
-_IDENTITY = frozenset({"host", "use_releases", "use_tags", "pattern", "branch", "path", "repo"})
+_IDENTITY = frozenset(
+    {
+        "host", "use_releases", "use_tags", "use_latest_release", "use_max_release",
+        "use_max_tag", "pattern", "branch", "path", "repo", "name", "mode", "tags_path",
+    }
+)  # fmt: skip
 
 
 class SharedResults:

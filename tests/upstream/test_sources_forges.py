@@ -362,7 +362,7 @@ async def test_gitee_releases_and_latest_release(up: FakeUpstream) -> None:
     assert [r.tag for r in latest] == ["v1.0"]
 
 
-async def test_atomgit_is_read_through_the_gitea_kind_with_gitees_v5_api(
+async def test_atomgit_is_read_through_gitees_v5_api(
     up: FakeUpstream,
 ) -> None:
     up.add_project("gitee", "openeuler/kernel", ["v6.6.0", "v6.6.1"])
@@ -371,7 +371,7 @@ async def test_atomgit_is_read_through_the_gitea_kind_with_gitees_v5_api(
         module = backend("atomgit")
         found = await module.fetch(Upstream("atomgit", "openeuler/kernel"), ctx)
 
-    assert module is gitea
+    assert module is gitee
     assert [(r.tag, r.url) for r in found] == [
         ("v6.6.0", "https://atomgit.com/openeuler/kernel/tree/v6.6.0"),
         ("v6.6.1", "https://atomgit.com/openeuler/kernel/tree/v6.6.1"),

@@ -12,6 +12,7 @@ from steward.upstream.resolve import (
     NoUpstream,
     PackageConfigError,
     load_package_configs,
+    resolve_from_config,
     resolve_from_metadata,
     resolve_from_urls,
     resolve_upstream,
@@ -195,3 +196,20 @@ def test_every_real_metadata_file_maps_to_a_backend_or_a_clear_reason() -> None:
             outcomes[found.code] += 1
     assert outcomes["github"] > 1000 and outcomes["git"] > 500
     print(dict(outcomes))
+
+
+def test_nvchecker_maven_keys_name_the_artifact() -> None:
+    found = resolve_from_config(
+        "log4j", {"source": "maven", "group": "org.apache.logging.log4j", "artifact": "log4j-core"}
+    )
+    assert isinstance(found, Upstream) and found.project == "org.apache.logging.log4j:log4j-core"
+
+
+def test_packages_sharing_a_repository_index_have_distinct_upstream_keys() -> None:
+    from steward.upstream.versions import TagRules
+
+    bash = Upstream("rpmrepo", "https://r/", rules=TagRules(package_name="bash"))
+    zsh = Upstream("rpmrepo", "https://r/", rules=TagRules(package_name="zsh"))
+    assert bash.key != zsh.key
+    named = Upstream("rpmrepo", "https://r/", options={"name": "bash"}, rules=TagRules(package_name="x"))
+    assert named.key == Upstream("rpmrepo", "https://r/", options={"name": "bash"}).key

@@ -149,12 +149,14 @@ def resolve_from_config(name: str, table: Mapping[str, Any]) -> Upstream | NoUps
         return NoUpstream("unsupported-kind", f"{name}: config source {source!r} is not supported")
     kind, project_key = mapping
     project = table.get(project_key) or table.get("project")
+    if kind == "maven" and not project and table.get("group") and table.get("artifact"):
+        project = f"{table['group']}:{table['artifact']}"  # nvchecker's maven keys
     if not project:
         return NoUpstream("bad-config", f"{name}: source {source!r} needs key {project_key!r}")
     options = {
         k: _option_text(v)
         for k, v in table.items()
-        if k not in _RULE_KEYS and k not in ("source", project_key, "project")
+        if k not in _RULE_KEYS and k not in ("source", project_key, "project", "group", "artifact")
     }
     if kind == "html" and "regex" in table:
         options["pattern"] = str(table["regex"])

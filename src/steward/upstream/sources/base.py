@@ -89,7 +89,12 @@ class Upstream:
     @property
     def key(self) -> str:
         """A stable identity: packages sharing an upstream share its stored releases."""
-        extra = ",".join(f"{k}={v}" for k, v in sorted(self.options.items()) if k in _IDENTITY)
+        parts = [f"{k}={v}" for k, v in sorted(self.options.items()) if k in _IDENTITY]
+        if self.kind in _NAMED_BY_PACKAGE and not any(k in self.options for k in _NAMING):
+            # A repository index or listing page answers for many packages; without an
+            # explicit name or pattern the backend looks up the package's own name.
+            parts.append(f"package={self.rules.package_name}")
+        extra = ",".join(parts)
         return f"{self.kind}:{self.project}" + (f"[{extra}]" if extra else "")
 
 
@@ -98,8 +103,11 @@ _IDENTITY = frozenset(
     {
         "host", "use_releases", "use_tags", "use_latest_release", "use_max_release",
         "use_max_tag", "pattern", "branch", "path", "repo", "name", "mode", "tags_path",
+        "pkg", "arch", "regex", "match",
     }
 )  # fmt: skip
+_NAMED_BY_PACKAGE = frozenset({"rpmrepo", "html", "regex"})
+_NAMING = frozenset({"name", "pkg", "pattern", "regex"})
 
 
 class SharedResults:

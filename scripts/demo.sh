@@ -1,13 +1,9 @@
 #!/usr/bin/env bash
 # Set everything up, then run Steward's main job on the bundled example distribution with the
-# embedded default store.
+# embedded default store: inventory, then check and outdated against a local upstream on
+# 127.0.0.1 that answers for the example packages' real upstreams (no internet needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash examples/make-tarballs.sh >/dev/null
-set +e
-.venv/bin/steward inventory examples/distro
-rc=$?
-set -e
-# Exit 1 means "some packages have problems": the example distribution has broken ones on purpose.
-[ "$rc" -le 1 ] || exit "$rc"
+exec .venv/bin/python examples/demo.py

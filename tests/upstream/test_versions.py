@@ -432,3 +432,11 @@ def test_numeric_parts_are_the_leading_numbers() -> None:
     assert numeric_parts("2.79.1") == (2, 79, 1)
     assert numeric_parts("1.0-rc1") == (1, 0)
     assert numeric_parts("v1") == ()
+
+
+@pytest.mark.parametrize(
+    "version",
+    ["0.7.1-0.20240101120000-abcdef123456", "1.2.3-pre.0.20231224093012-0123456789ab"],
+)
+def test_go_pseudo_versions_are_snapshots(version: str) -> None:
+    assert classify_version(version).release_class is ReleaseClass.SNAPSHOT

@@ -243,6 +243,291 @@ def spec(
     raise typer.Exit(1 if parsed.errors else 0)
 
 
+_CHECK_EPILOG = (
+    "Examples:\n\n"
+    "  steward check examples/distro\n\n"
+    "  steward check ~/src-openeuler --concurrency 64 --policy same-major\n\n"
+    "  steward check ~/src-openeuler --only zlib --only openssl --json\n\n"
+    "Tokens: GITHUB_TOKEN, GITLAB_TOKEN, GITEE_TOKEN (never printed). An interrupted run is "
+    "resumed by the next check of the same tree (--no-resume starts over).\n\n"
+    "Exit status: 0 every package was checked, 1 some checks failed, 2 usage error."
+)
+
+
+def _load_cli_config(config_path: Path | None) -> Any:
+    from steward.config import ConfigError, load_config
+
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        raise _usage_error(str(exc)) from exc
+
+
+def _load_distro(path: Path, profile: str | None, only: list[str] | None, config: Any) -> Any:
+    from steward.distro.profiles import ProfileError
+    from steward.distro.tree import TreeError, load_tree
+
+    try:
+        return load_tree(path, profile=profile or config.profile, only=only or None)
+    except (TreeError, ProfileError) as exc:
+        raise _usage_error(str(exc)) from exc
+
+
+def _open_store(db: str | None, config: Any) -> Any:
+    from steward.store import Store, StoreError
+
+    try:
+        return Store.open(db or config.db)
+    except StoreError as exc:
+        raise _usage_error(str(exc)) from exc
+
+
+@app.command(epilog=_CHECK_EPILOG)
+def check(
+    path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A package tree.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON results.")] = False,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Only these packages (repeatable).")
+    ] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, max=1024, help="Requests in flight (default 32).")
+    ] = None,
+    policy: Annotated[
+        str | None, typer.Option(help="latest, same-major, same-minor or pinned.")
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option(help="Database URL (default: SQLite in the user data directory).")
+    ] = None,
+    config_path: Annotated[Path | None, typer.Option("--config", help="Config file.")] = None,
+    profile: Annotated[str | None, typer.Option(help="Distro profile.")] = None,
+    resume: Annotated[bool, typer.Option(help="Resume an interrupted run.")] = True,
+) -> None:
+    """Ask every package's upstream for its releases and store what to move to."""
+    from steward.upstream.recommend import Track
+    from steward.workflows.check import CheckOptions
+
+    config = _load_cli_config(config_path)
+    chosen_policy = policy or config.policy
+    if chosen_policy not in {t.value for t in Track}:
+        raise _usage_error(
+            f"--policy {chosen_policy!r}: choose latest, same-major, same-minor or pinned"
+        )
+    distro = _load_distro(path, profile, only, config)
+    options = CheckOptions(
+        policy=chosen_policy, concurrency=concurrency, resume=resume and not only, db=db
+    )
+    with _open_store(db, config) as store:
+        run = _run_with_progress(distro, config, options, store)
+    if json_output:
+        _emit_json(
+            {
+                "run": run.run_id,
+                "resumed": run.resumed,
+                "skipped": run.skipped,
+                "seconds": round(run.seconds, 3),
+                "results": [_result_dict(r) for r in run.results],
+            }
+        )
+    else:
+        _print_check_summary(run)
+    raise typer.Exit(1 if run.failures else 0)
+
+
+def _run_with_progress(distro: Any, config: Any, options: Any, store: Any) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from steward.workflows.check import run_check
+
+    if not err.is_terminal:
+        return run_check(distro, config, options, store=store)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Checking upstreams", total=len(distro))
+
+        def started(total: int, skipped: int) -> None:
+            bar.update(task, total=total, completed=skipped)
+
+        return run_check(
+            distro,
+            config,
+            options,
+            store=store,
+            progress=lambda _result: bar.advance(task),
+            on_start=started,
+        )
+
+
+def _result_dict(result: Any) -> dict[str, Any]:
+    rec = result.recommendation
+    return {
+        "package": result.package,
+        "current": result.current_version,
+        "upstream": {
+            "kind": result.upstream.kind,
+            "project": result.upstream.project,
+            "origin": result.upstream.origin,
+        }
+        if result.upstream
+        else None,
+        "status": rec.status.value if rec else None,
+        "newest": rec.newest.version if rec and rec.newest else None,
+        "newest_stable": rec.newest_stable.version if rec and rec.newest_stable else None,
+        "recommended": rec.recommended.version if rec and rec.recommended else None,
+        "versions_behind": rec.versions_behind if rec else None,
+        "days_behind": rec.days_behind if rec else None,
+        "releases": len(result.releases),
+        "error": {"code": result.error_code, "message": result.error_message}
+        if result.error_code
+        else None,
+        "notes": list(result.notes),
+    }
+
+
+def _print_check_summary(run: Any) -> None:
+    outdated = sum(
+        1 for r in run.results if r.recommendation and r.recommendation.recommended is not None
+    )
+    for result in run.results:
+        if result.failed:
+            out.print(
+                f"[red]{result.package}[/red]: {result.error_code}: "
+                f"{_escape(result.error_message or '')}"
+            )
+    resumed = f" (resumed run {run.run_id}, {run.skipped} already done)" if run.resumed else ""
+    fetch = run.fetch
+    traffic = f"; {fetch.requests} requests, {fetch.not_modified} not modified" if fetch else ""
+    out.print(
+        f"{len(run.results)} packages checked{resumed}: {outdated} outdated, "
+        f"{len(run.failures)} failed, in {run.seconds:.2f} s{traffic}"
+    )
+    if run.new_releases:
+        out.print(f"new upstream releases since the last check: {sum(run.new_releases.values())}")
+    out.print("Run 'steward outdated PATH' for the table.")
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  steward outdated examples/distro\n\n"
+        "  steward outdated ~/src-openeuler --format markdown > outdated.md\n\n"
+        "  steward outdated ~/src-openeuler --json --all\n\n"
+        "Reads the answers stored by 'steward check'; exit status 0, or 1 when nothing "
+        "was checked yet."
+    )
+)
+def outdated(
+    path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A package tree.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="table or markdown.")] = "table",
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list packages that are up to date.")
+    ] = False,
+    db: Annotated[str | None, typer.Option(help="Database URL.")] = None,
+    config_path: Annotated[Path | None, typer.Option("--config", help="Config file.")] = None,
+    profile: Annotated[str | None, typer.Option(help="Distro profile.")] = None,
+) -> None:
+    """Which packages are behind their upstream, by how much, and what to move to."""
+    from steward.workflows.check import latest_rows
+
+    if output_format not in ("table", "markdown"):
+        raise _usage_error("--format must be table or markdown")
+    config = _load_cli_config(config_path)
+    distro = _load_distro(path, profile, None, config)
+    with _open_store(db, config) as store:
+        rows = latest_rows(store, distro)
+    if not rows:
+        err.print(f"No stored checks for {path}: run 'steward check {path}' first.")
+        raise typer.Exit(1)
+    shown = [r for r in rows if show_all or _is_outdated(r) or _check_failed(r)]
+    if json_output:
+        _emit_json({"packages": [_row_dict(r) for r in shown]})
+    elif output_format == "markdown":
+        sys.stdout.write(_markdown(shown))
+    else:
+        _print_outdated(shown, len(rows))
+    raise typer.Exit(0)
+
+
+def _check_failed(row: Any) -> bool:
+    from steward.upstream.engine import NOT_FAILURES
+
+    return row.error_code is not None and row.error_code not in NOT_FAILURES
+
+
+def _is_outdated(row: Any) -> bool:
+    return row.recommended is not None and row.recommended != row.current_version
+
+
+def _behind(row: Any) -> str:
+    if row.versions_behind is None:
+        return "-"
+    text = f"{row.versions_behind} version{'s' if row.versions_behind != 1 else ''}"
+    if row.days_behind:
+        text += f", {row.days_behind} days"
+    return text
+
+
+def _row_dict(row: Any) -> dict[str, Any]:
+    return {
+        "package": row.package,
+        "current": row.current_version,
+        "newest": row.newest,
+        "newest_stable": row.newest_stable,
+        "recommended": row.recommended,
+        "status": row.status.value if row.status else None,
+        "versions_behind": row.versions_behind,
+        "days_behind": row.days_behind,
+        "upstream_kind": row.upstream_kind,
+        "current_exists_upstream": row.current_exists_upstream,
+        "checked_at": row.checked_at.isoformat(),
+        "last_success_at": row.last_success_at.isoformat() if row.last_success_at else None,
+        "error": {"code": row.error_code, "message": row.error_message} if row.error_code else None,
+    }
+
+
+_COLUMNS = ("Package", "Packaged", "Newest upstream", "Recommended", "Behind by", "Upstream")
+
+
+def _cells(row: Any) -> list[str]:
+    recommended = row.recommended or "-"
+    if _check_failed(row):
+        recommended += f" (check failed: {row.error_code})"
+    return [
+        row.package,
+        row.current_version or "-",
+        row.newest or "-",
+        recommended,
+        _behind(row),
+        row.upstream_kind or "-",
+    ]
+
+
+def _print_outdated(rows: list[Any], total: int) -> None:
+    table = Table(title_justify="left")
+    for column in _COLUMNS:
+        table.add_column(column, no_wrap=column != "Recommended")
+    for row in rows:
+        table.add_row(*(_escape(c) for c in _cells(row)))
+    out.print(table)
+    outdated_count = sum(1 for r in rows if _is_outdated(r))
+    failed = sum(1 for r in rows if _check_failed(r))
+    out.print(f"{outdated_count} of {total} checked packages are outdated; {failed} checks failed")
+
+
+def _markdown(rows: list[Any]) -> str:
+    lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
+    for row in rows:
+        cells = [c.replace("|", "\\|") for c in _cells(row)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 @app.command(epilog="Example:\n\n  steward vercmp 1:1.0-1 1.0-2   # prints 1:1.0-1 > 1.0-2")
 def vercmp(
     left: Annotated[str, typer.Argument(help="[epoch:]version[-release]")],

@@ -32,7 +32,14 @@ from steward.upstream.sources import backend
 from steward.upstream.sources.base import SourceContext, Upstream, UpstreamError
 from steward.upstream.versions import Release, TagRules, read_tag
 
-__all__ = ["CheckResult", "CheckSettings", "check_packages", "error_code_for", "releases_for"]
+__all__ = [
+    "NOT_FAILURES",
+    "CheckResult",
+    "CheckSettings",
+    "check_packages",
+    "error_code_for",
+    "releases_for",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,8 @@ class CheckSettings:
     policy: Policy = field(default_factory=Policy)
     package_configs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     task_limit: int = 256
+    #: Prefix -> replacement for URL-named upstreams (git/svn/hg/listings): mirrors.
+    url_rewrites: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +76,15 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         """True unless the check itself failed (a package with no upstream is not a failure)."""
-        return self.error_code is None or self.error_code in _NOT_FAILURES
+        return self.error_code is None or self.error_code in NOT_FAILURES
 
     @property
     def failed(self) -> bool:
         return not self.ok
 
 
-# Outcomes that are answers, not failures of the check.
-_NOT_FAILURES = frozenset({"no-upstream", "unsupported-kind"})
+#: Error codes that are answers ("there is nothing to watch"), not failures of the check.
+NOT_FAILURES = frozenset({"no-upstream", "unsupported-kind", "no-version"})
 
 
 def error_code_for(exc: BaseException) -> str:
@@ -157,6 +166,15 @@ async def check_package(
     started = time.monotonic()
     config = settings.package_configs.get(record.name)
     upstream: Upstream | None = None
+    if not record.version:
+        # Nothing to compare with: the inventory reports why (no spec, no Version:).
+        return CheckResult(
+            record.name,
+            None,
+            None,
+            error_code="no-version",
+            error_message="the package has no readable spec version; nothing to compare",
+        )
     try:
         policy = _policy_for(settings.policy, config)
         found = resolve_upstream(
@@ -174,12 +192,12 @@ async def check_package(
                 error_message=found.reason,
                 elapsed=time.monotonic() - started,
             )
-        upstream = found
+        upstream = found = _rewrite(found, settings.url_rewrites)
         module = backend(upstream.kind)
-        raw = await ctx.shared.get(
-            f"releases:{upstream.key}", lambda: module.fetch(found, ctx)
-        )
+        raw = await ctx.shared.get(f"releases:{upstream.key}", lambda: module.fetch(found, ctx))
         releases, notes = releases_for(raw, upstream, tags=module.TAGS)
+        if _follows_gnome_numbering(upstream) and "gnome_odd_minor" not in (config or {}):
+            policy = dataclasses.replace(policy, gnome_odd_minor=True)
         recommendation = (
             recommend_version(record.version, releases, policy) if record.version else None
         )
@@ -205,6 +223,20 @@ async def check_package(
             error_message=message,
             elapsed=time.monotonic() - started,
         )
+
+
+def _follows_gnome_numbering(upstream: Upstream) -> bool:
+    """GNOME projects release development series with odd minor numbers."""
+    return upstream.kind == "gnome" or upstream.option("host") == "gitlab.gnome.org"
+
+
+def _rewrite(upstream: Upstream, rewrites: Mapping[str, str]) -> Upstream:
+    """Apply the longest matching URL rewrite to an upstream named by URL."""
+    for prefix in sorted(rewrites, key=len, reverse=True):
+        if upstream.project.startswith(prefix):
+            project = rewrites[prefix] + upstream.project[len(prefix) :]
+            return dataclasses.replace(upstream, project=project)
+    return upstream
 
 
 def _expanded_source_urls(record: PackageRecord) -> list[str]:

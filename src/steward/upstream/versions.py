@@ -442,6 +442,8 @@ _PRERELEASE_LETTERS: Final = frozenset({"a", "b", "c", "m"})
 _SNAPSHOT_WORDS: Final = frozenset({"snapshot", "nightly", "git", "svn", "hg", "bzr", "cvs"})
 _TOKEN: Final = re.compile(r"\d+|[a-zA-Z]+|[^0-9a-zA-Z]")
 _GIT_DESCRIBE: Final = re.compile(r"(?P<base>.+?)-(?P<count>\d+)-g(?P<hash>[0-9a-f]{4,40})")
+# Go module pseudo-versions: v0.7.1-0.20240101120000-abcdef123456, v1.2.3-pre.0.2024…-abc…
+_GO_PSEUDO: Final = re.compile(r".+[-.]0\.\d{14}-[0-9a-f]{12}")
 
 
 def _prerelease_marker(version: str) -> tuple[int, str] | None:
@@ -600,6 +602,8 @@ reason='odd minor version 79: a GNOME development series')
     """
     if _GIT_DESCRIBE.fullmatch(version):
         return Classification(ReleaseClass.SNAPSHOT, "git describe output: commits after a tag")
+    if _GO_PSEUDO.fullmatch(version):
+        return Classification(ReleaseClass.SNAPSHOT, "a Go pseudo-version: a commit, not a release")
     if "^" in version:
         return Classification(ReleaseClass.SNAPSHOT, "'^' marks a post-release snapshot")
     for word in re.findall(r"[a-z]+", version.lower()):

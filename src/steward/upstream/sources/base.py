@@ -103,7 +103,7 @@ _IDENTITY = frozenset(
     {
         "host", "use_releases", "use_tags", "use_latest_release", "use_max_release",
         "use_max_tag", "pattern", "branch", "path", "repo", "name", "mode", "tags_path",
-        "pkg", "arch", "regex", "match",
+        "pkg", "arch", "regex", "match", "cache_dir",
     }
 )  # fmt: skip
 _NAMED_BY_PACKAGE = frozenset({"rpmrepo", "html", "regex"})

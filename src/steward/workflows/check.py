@@ -1,0 +1,191 @@
+"""``steward check``: check a whole tree against its upstreams and store the answers.
+
+The run is resumable: it is recorded in the store before the first package is checked,
+results are committed in batches while the run goes on, and a run that was interrupted
+(killed, Ctrl-C, a crash) is picked up by the next ``steward check`` of the same tree,
+which checks only the packages the interrupted run had not stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from steward.config import Config
+from steward.distro.tree import Distro, PackageRecord
+from steward.store import Store
+from steward.store.records import CheckRecord, CheckRow
+from steward.upstream.credentials import Credentials
+from steward.upstream.engine import CheckResult, CheckSettings, check_packages
+from steward.upstream.fetch import FetchConfig, Fetcher, FetchStats
+from steward.upstream.recommend import Policy, Track
+from steward.upstream.resolve import load_package_configs
+from steward.upstream.sources.base import SourceContext
+
+__all__ = ["CheckOptions", "CheckRun", "run_check", "tree_key"]
+
+MiB = 1024 * 1024
+_BATCH = 200
+_BATCH_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """What a ``steward check`` run was asked for (command line over configuration)."""
+
+    policy: str = "latest"
+    concurrency: int | None = None
+    resume: bool = True
+    db: str | None = None
+
+
+@dataclass(slots=True)
+class CheckRun:
+    """The outcome of a run: one result per package checked now, plus run bookkeeping."""
+
+    run_id: int
+    results: list[CheckResult] = field(default_factory=list)
+    skipped: int = 0
+    resumed: bool = False
+    seconds: float = 0.0
+    fetch: FetchStats | None = None
+    new_releases: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        return [r for r in self.results if r.failed]
+
+
+def tree_key(root: Path) -> str:
+    """How the store names a tree: its absolute path."""
+    return str(root.resolve())
+
+
+def fetch_config(config: Config, concurrency: int | None) -> FetchConfig:
+    net = config.network
+    return FetchConfig(
+        concurrency=concurrency or net.concurrency,
+        per_host_concurrency=min(net.per_host_concurrency, concurrency or net.concurrency),
+        read_timeout=net.timeout,
+        total_timeout=max(net.timeout * 4, net.timeout),
+        max_retries=net.retries,
+        max_response_bytes=net.max_response_mb * MiB,
+        allow_private=net.allow_private,
+        base_url_overrides=net.base_url_overrides,
+    )
+
+
+def package_configs(distro: Distro, config: Config) -> dict[str, Mapping[str, Any]]:
+    """Per-package upstream tables: the user's config, then the tree's steward.toml."""
+    tables: dict[str, Mapping[str, Any]] = dict(config.packages)
+    tables.update(load_package_configs(distro.root))
+    return tables
+
+
+def run_check(
+    distro: Distro,
+    config: Config,
+    options: CheckOptions,
+    *,
+    store: Store,
+    progress: Callable[[CheckResult], None] | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+) -> CheckRun:
+    """Check every package of ``distro``; results are stored as they come."""
+    return asyncio.run(
+        _run(distro, config, options, store=store, progress=progress, on_start=on_start)
+    )
+
+
+async def _run(
+    distro: Distro,
+    config: Config,
+    options: CheckOptions,
+    *,
+    store: Store,
+    progress: Callable[[CheckResult], None] | None,
+    on_start: Callable[[int, int], None] | None,
+) -> CheckRun:
+    started = time.monotonic()
+    tree = tree_key(distro.root)
+    packages: Sequence[PackageRecord] = list(distro)
+    run_options = {"policy": options.policy, "packages": len(packages)}
+    resumed = False
+    previous = store.unfinished_run(tree) if options.resume else None
+    if previous is not None and previous.packages_total == len(packages):
+        run_id = previous.id
+        done = store.done_in_run(run_id)
+        todo = [p for p in packages if p.name not in done]
+        resumed = True
+    else:
+        run_id = store.start_run(tree, len(packages), run_options)
+        todo = list(packages)
+    run = CheckRun(run_id=run_id, skipped=len(packages) - len(todo), resumed=resumed)
+    if on_start is not None:
+        on_start(len(packages), run.skipped)
+
+    credentials = Credentials.from_env()
+    if config.network.key_file is not None:
+        credentials = credentials | Credentials.from_file(config.network.key_file)
+    settings = CheckSettings(
+        policy=Policy(track=Track(options.policy)),
+        package_configs=package_configs(distro, config),
+        url_rewrites=config.url_rewrites,
+    )
+    pending: list[CheckRecord] = []
+    last_flush = time.monotonic()
+    writer_lock = asyncio.Lock()
+
+    async def flush() -> None:
+        nonlocal pending, last_flush
+        async with writer_lock:
+            batch, pending = pending, []
+            last_flush = time.monotonic()
+            if batch:
+                outcome = await asyncio.to_thread(store.record_results, run_id, batch)
+                for key, releases in outcome.fresh_releases().items():
+                    run.new_releases[key] = len(releases)
+
+    async def on_result(result: CheckResult) -> None:
+        run.results.append(result)
+        pending.append(_record(tree, result))
+        if progress is not None:
+            progress(result)
+        if len(pending) >= _BATCH or time.monotonic() - last_flush > _BATCH_SECONDS:
+            await flush()
+
+    cache = store.http_cache()
+    async with Fetcher(
+        fetch_config(config, options.concurrency), cache=cache, credentials=credentials
+    ) as fetcher:
+        ctx = SourceContext(fetcher=fetcher, base_urls=config.base_urls)
+        await check_packages(todo, ctx, settings, on_result=on_result)
+        run.fetch = fetcher.stats
+    await flush()
+    await asyncio.to_thread(cache.flush)
+    store.finish_run(run_id)
+    run.seconds = time.monotonic() - started
+    return run
+
+
+def _record(tree: str, result: CheckResult) -> CheckRecord:
+    return CheckRecord(
+        tree=tree,
+        package=result.package,
+        upstream=result.upstream,
+        current_version=result.current_version,
+        releases=result.releases,
+        recommendation=result.recommendation,
+        error_code=result.error_code,
+        error_message=result.error_message,
+    )
+
+
+def latest_rows(store: Store, distro: Distro) -> list[CheckRow]:
+    """The stored checks of this tree's packages, in package order."""
+    rows = {row.package: row for row in store.latest_checks(tree_key(distro.root))}
+    return [rows[p.name] for p in distro if p.name in rows]

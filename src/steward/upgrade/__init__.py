@@ -1,0 +1,1 @@
+"""Automated package upgrades: plan, sources, patch triage, build, compare, report, propose."""

@@ -1,0 +1,190 @@
+"""Bring a spec to a new upstream version, changing only the lines that must change.
+
+:func:`update_spec` sets the version (or the macro that holds it), resets the release the
+way the distribution does it, and then fixes what a plain version bump misses:
+
+* the version spelled another way in a source URL or a macro (``cares-1_18_1``,
+  ``%global uver 1_18_1``, ``1.18.1`` written out in ``Source0``);
+* a directory hard-coded in ``%setup``/``%autosetup -n name-1.7.1``;
+* a PyPI URL with the per-release hash path
+  (``files.pythonhosted.org/packages/ab/cd/<hash>/…``), rewritten to PyPI's stable
+  ``packages/source/<l>/<name>/`` form.
+
+Each fix is reported as a note; what cannot be fixed safely raises an
+:class:`~steward.upgrade.model.UpgradeError` and leaves the spec as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from steward.rpm.editor import EditError, SpecEditor
+from steward.rpm.macros import MacroEngine
+from steward.upgrade.model import UpgradeError, UpgradeStep
+
+__all__ = ["SpecUpdate", "changelog_items", "update_spec", "version_spellings"]
+
+_PYPI_HASHED = re.compile(
+    r"(https?://files\.pythonhosted\.org/packages/)[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{60}/"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SpecUpdate:
+    """What changed in the spec: the new text's EVR and notes on every non-obvious fix."""
+
+    version: str
+    release: str | None
+    evr: str
+    notes: tuple[str, ...]
+
+
+def version_spellings(version: str) -> list[tuple[str, str]]:
+    """Other ways a version is written, as (name, spelling), dotted form excluded.
+
+    >>> version_spellings("1.18.1")
+    [('underscores', '1_18_1'), ('dashes', '1-18-1'), ('no separators', '1181')]
+    """
+    parts = version.split(".")
+    if len(parts) < 2:
+        return []
+    found = [("underscores", "_".join(parts)), ("dashes", "-".join(parts))]
+    if all(p.isdigit() and len(p) == 1 for p in parts[1:]):
+        found.append(("no separators", "".join(parts)))
+    return found
+
+
+def _respell(spelling_name: str, version: str) -> str:
+    parts = version.split(".")
+    return {"underscores": "_".join(parts), "dashes": "-".join(parts)}.get(
+        spelling_name, "".join(parts)
+    )
+
+
+def changelog_items(
+    version: str, *, dropped: Sequence[str] = (), cves: Sequence[str] = ()
+) -> list[str]:
+    """The changelog lines of an upgrade: the update, dropped patches, fixed CVEs."""
+    items = [f"update to {version}"]
+    if dropped:
+        items.append("drop patches merged upstream: " + ", ".join(dropped))
+    if cves:
+        items.append("fix " + ", ".join(cves))
+    return items
+
+
+def update_spec(
+    spec_path: Path,
+    version: str,
+    *,
+    macros: MacroEngine | None = None,
+    style: str = "openeuler",
+    packager: str,
+    dropped_patches: Sequence[str] = (),
+    cves: Sequence[str] = (),
+    date: _dt.date | None = None,
+) -> SpecUpdate:
+    """Edit ``spec_path`` in place for ``version``; raises UpgradeError(SPEC) when unsafe."""
+    try:
+        editor = SpecEditor.open(spec_path, macros=macros)
+    except OSError as exc:
+        raise UpgradeError(UpgradeStep.SPEC, f"cannot read {spec_path}: {exc}") from exc
+    old_version = editor.spec.version
+    if not old_version:
+        raise UpgradeError(UpgradeStep.SPEC, f"{spec_path.name} has no Version: to update")
+    notes: list[str] = []
+    try:
+        editor.set_version(version)
+        _fix_spellings(editor, old_version, version, notes)
+        _fix_setup_dirs(editor, old_version, notes)
+        _fix_pypi_hash_urls(editor, notes)
+        editor.reset_release()
+        items = changelog_items(version, dropped=dropped_patches, cves=cves)
+        editor.add_changelog_entry(packager, items, date=date, style=style)
+    except EditError as exc:
+        raise UpgradeError(
+            UpgradeStep.SPEC, f"{spec_path.name}: {exc}; edit the spec by hand"
+        ) from exc
+    _check_sources_follow(editor, old_version, notes)
+    editor.write()
+    spec = editor.spec
+    return SpecUpdate(spec.version or version, spec.release, spec.evr, tuple(notes))
+
+
+def _fix_spellings(editor: SpecEditor, old: str, new: str, notes: list[str]) -> None:
+    """Update macros and Source lines that spell the old version another way."""
+    for spelling_name, spelling in version_spellings(old):
+        replacement = _respell(spelling_name, new)
+        for name, (body, line) in editor.spec.definitions.items():
+            if body.strip() == spelling and line:
+                _replace_in_line(editor, line, spelling, replacement)
+                notes.append(
+                    f"%{name} held the version with {spelling_name} ({spelling}); "
+                    f"set it to {replacement}"
+                )
+        if spelling_name == "no separators":
+            continue  # "129" in a URL is too likely to be something else
+        token = re.compile(rf"(?<![\w.]){re.escape(spelling)}(?![\w])")
+        for source in list(editor.spec.sources):
+            if token.search(source.raw):
+                _replace_in_line(editor, source.line, spelling, replacement)
+                notes.append(
+                    f"Source{source.number} spelled the version with {spelling_name} "
+                    f"({spelling}); now {replacement}"
+                )
+    for source in list(editor.spec.sources):
+        if re.search(rf"(?<![\w.]){re.escape(old)}(?![\w])", source.raw):
+            _replace_in_line(editor, source.line, old, "%{version}")
+            notes.append(f"Source{source.number} had version {old} written out; now %{{version}}")
+
+
+def _fix_setup_dirs(editor: SpecEditor, old: str, notes: list[str]) -> None:
+    for setup in list(editor.spec.setups):
+        raw = setup.name_raw or ""
+        if old in raw and "%" not in raw.replace(old, ""):
+            _replace_in_line(editor, setup.line, raw, raw.replace(old, "%{version}"))
+            notes.append(
+                f"%{setup.macro} -n {raw} named the old version; now "
+                f"{raw.replace(old, '%{version}')}"
+            )
+
+
+def _fix_pypi_hash_urls(editor: SpecEditor, notes: list[str]) -> None:
+    for source in list(editor.spec.sources):
+        m = _PYPI_HASHED.search(source.raw)
+        if not m:
+            continue
+        filename = source.filename
+        stem = re.sub(r"-\d.*$", "", filename) or filename
+        stable = f"{m.group(1)}source/{stem[0]}/{stem}/"
+        _replace_in_line(editor, source.line, m.group(0), stable)
+        notes.append(
+            f"Source{source.number} used PyPI's per-release hash path; now the stable "
+            f"packages/source/{stem[0]}/{stem}/ form"
+        )
+
+
+def _replace_in_line(editor: SpecEditor, line: int, old: str, new: str) -> None:
+    lines = list(editor.lines)
+    text = lines[line - 1]
+    if old not in text:
+        raise EditError(f"line {line} does not contain {old!r}")
+    lines[line - 1] = text.replace(old, new, 1)
+    editor._commit(lines, "", f"replace {old!r} on line {line}")
+
+
+def _check_sources_follow(editor: SpecEditor, old: str, notes: list[str]) -> None:
+    """A remote source that still names the old version would fetch the old tarball."""
+    new = editor.spec.version or ""
+    stale = re.compile(rf"(?<![\w.]){re.escape(old)}(?![\w]|\.\d)")
+    for source in editor.spec.sources:
+        if source.is_remote and stale.search(source.expanded.replace(new, "")):
+            raise UpgradeError(
+                UpgradeStep.SPEC,
+                f"Source{source.number} still names version {old} after the update "
+                f"({source.expanded}); the spec computes it in a way Steward cannot edit",
+            )

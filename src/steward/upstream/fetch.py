@@ -24,6 +24,9 @@ Guarantees a caller can rely on:
   at once with :class:`RateLimited`, without touching the network.
 - Bodies are streamed; more than ``max_response_bytes`` (after decompression) is refused with
   :class:`ResponseTooLarge`, so memory stays flat whatever an upstream sends.
+- :meth:`Fetcher.download` streams large files (tarballs) to disk instead: into a ``.part``
+  file next to the destination, resumed with ``Range`` on a retry or a later run, capped at
+  ``max_bytes``, and renamed into place only once complete.
 - The guard runs inside the connection factory on the addresses actually connected to, for the
   first request and every redirect hop, which also closes the DNS-rebinding window between
   check and connect. Proxies from the environment are not used (they would bypass the guard).
@@ -33,14 +36,18 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import hashlib
 import json
 import logging
 import math
+import os
 import random
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Protocol, Self
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
@@ -63,6 +70,7 @@ __all__ = [
     "BlockedDestination",
     "CachedResponse",
     "ConnectionFailed",
+    "DownloadResult",
     "FetchConfig",
     "FetchError",
     "FetchResult",
@@ -100,6 +108,10 @@ _DURATION_FIELDS = (
 )
 _CREDENTIAL_HEADERS = ("authorization", "private-token", "cookie", "proxy-authorization")
 _SECRET_WORDS = ("token", "key", "secret", "password", "passwd", "signature", "sig", "auth")
+# A server that answers Range requests inconsistently gets this many fresh starts, then an error.
+_MAX_DOWNLOAD_RESTARTS = 2
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+_UNSATISFIED_RANGE = re.compile(r"bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- errors
@@ -303,6 +315,25 @@ class FetchResult:
             return self.body.decode(charset, errors="replace")
         except LookupError:
             return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadResult:
+    """One completed :meth:`Fetcher.download`: ``path`` holds the whole body, and only it.
+
+    ``resumed_from`` counts the bytes of an earlier attempt's ``.part`` file that were kept
+    (0 when the download started from scratch or the server ignored ``Range``); ``attempts``
+    counts every request sent, retries and redirect hops included.
+    """
+
+    url: str
+    final_url: str
+    path: Path
+    size: int
+    sha256: str
+    resumed_from: int
+    attempts: int
+    elapsed: float
 
 
 def _charset(content_type: str) -> str | None:
@@ -737,7 +768,6 @@ class Fetcher:
         except httpx.InvalidURL as exc:
             raise FetchError(f"invalid URL {safe_url}: {exc}", url=safe_url) from None
         scope = auth_scope if auth_scope is not None else (urlsplit(url).hostname or "")
-        token = self._credentials.for_host(scope) if scope else None
         cached = await self._cache.lookup(url) if conditional and self._cache is not None else None
 
         request_headers = {name.lower(): value for name, value in (headers or {}).items()}
@@ -748,6 +778,99 @@ class Fetcher:
             if cached.last_modified:
                 request_headers["if-modified-since"] = cached.last_modified
 
+        response, attempts = await self._follow(safe_url, target, request_headers, scope)
+        return await self._finish(url, safe_url, response, cached, attempts, started)
+
+    async def download(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        max_bytes: int,
+        resume: bool = True,
+        headers: Mapping[str, str] | None = None,
+        auth_scope: str | None = None,
+        timeout: float | None = None,
+    ) -> DownloadResult:
+        """Stream ``url`` to the file ``dest`` (its folder must exist) without holding it in memory.
+
+        Bytes go to ``dest`` + ``.part``; with ``resume``, a ``.part`` left by an earlier,
+        interrupted attempt is continued with ``Range: bytes=N-`` (a server that ignores the
+        range and answers 200 is simply read from the start), and so is one cut short by a
+        dropped connection during the retries here. ``dest`` appears, by an atomic rename, only
+        when the whole body is in. More than ``max_bytes`` raises :class:`ResponseTooLarge`
+        and deletes the ``.part`` file, since resuming could only pass the cap again. The body
+        is stored as sent (``Accept-Encoding: identity``, never decoded), so a ``.tar.gz``
+        served with ``Content-Encoding: gzip`` stays a ``.tar.gz``. ``timeout`` replaces
+        ``total_timeout`` for each attempt (large files take longer than API calls). The
+        guard, retries, ``Retry-After``, rate limits, redirects and credentials behave as in
+        :meth:`get`; there is no HTTP cache.
+        """
+        started = time.monotonic()
+        safe_url = redact_url(url)
+        if max_bytes < 1:
+            raise ValueError(f"max_bytes must be at least 1 to download {safe_url}")
+        try:
+            target = httpx.URL(self._apply_override(url))
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"invalid URL {safe_url}: {exc}", url=safe_url) from None
+        scope = auth_scope if auth_scope is not None else (urlsplit(url).hostname or "")
+        part = dest.with_name(dest.name + ".part")
+        if not resume:
+            part.unlink(missing_ok=True)
+        sink = _PartFile(part, max_bytes, self.config.total_timeout if timeout is None else timeout)
+        if sink.size() > max_bytes:
+            sink.discard()
+        resumed_from = sink.size()
+
+        request_headers = {name.lower(): value for name, value in (headers or {}).items()}
+        request_headers.setdefault("accept", "*/*")
+        request_headers["accept-encoding"] = "identity"
+        attempts = 0
+        for _ in range(_MAX_DOWNLOAD_RESTARTS + 1):
+            response, sent = await self._follow(safe_url, target, request_headers, scope, sink)
+            attempts += sent
+            if sink.complete:
+                break
+            if not sink.restart:
+                raise HttpStatusError(
+                    f"HTTP {response.status} from {safe_url}",
+                    url=safe_url,
+                    status=response.status,
+                    body=response.body,
+                )
+            logger.info("%s answered a range that does not fit; downloading afresh", safe_url)
+            sink.discard()
+        else:
+            raise MalformedResponse(
+                f"{safe_url} keeps answering byte ranges that do not match the request",
+                url=safe_url,
+            )
+
+        size = part.stat().st_size
+        digest = await asyncio.to_thread(_sha256_of, part)
+        os.replace(part, dest)
+        return DownloadResult(
+            url,
+            response.url,
+            dest,
+            size,
+            digest,
+            min(resumed_from, sink.kept),
+            attempts,
+            time.monotonic() - started,
+        )
+
+    async def _follow(
+        self,
+        safe_url: str,
+        target: httpx.URL,
+        request_headers: dict[str, str],
+        scope: str,
+        sink: _PartFile | None = None,
+    ) -> tuple[_Response, int]:
+        """Send the request, following redirects; returns the last response and requests sent."""
+        token = self._credentials.for_host(scope) if scope else None
         hop, attempts, redirects = target, 0, 0
         while True:
             hop_headers = dict(request_headers)
@@ -759,11 +882,13 @@ class Fetcher:
                 for name in _CREDENTIAL_HEADERS:
                     hop_headers.pop(name, None)
             quota_key = (_origin(hop), scope if token is not None else "")
-            response, sent = await self._send_with_retries(safe_url, hop, hop_headers, quota_key)
+            response, sent = await self._send_with_retries(
+                safe_url, hop, hop_headers, quota_key, sink
+            )
             attempts += sent
             location = response.headers.get("location")
             if response.status not in _REDIRECT_STATUSES or not location:
-                break
+                return response, attempts
             redirects += 1
             if redirects > self.config.max_redirects:
                 raise TooManyRedirects(
@@ -776,8 +901,6 @@ class Fetcher:
                 raise MalformedResponse(
                     f"redirect from {safe_url} to an invalid location", url=safe_url
                 ) from None
-
-        return await self._finish(url, safe_url, response, cached, attempts, started)
 
     async def _finish(
         self,
@@ -819,15 +942,23 @@ class Fetcher:
         return url
 
     async def _send_with_retries(
-        self, safe_url: str, hop: httpx.URL, headers: dict[str, str], quota_key: tuple[str, str]
+        self,
+        safe_url: str,
+        hop: httpx.URL,
+        headers: dict[str, str],
+        quota_key: tuple[str, str],
+        sink: _PartFile | None = None,
     ) -> tuple[_Response, int]:
-        """One hop, retried on timeouts, connection failures, 5xx and 429."""
+        """One hop, retried on timeouts, connection failures, 5xx and 429.
+
+        With a ``sink`` the body streams to its file and each retry resumes where it stopped.
+        """
         config = self.config
         attempt = 0
         while True:
             attempt += 1
             try:
-                response = await self._send_once(safe_url, hop, headers, quota_key)
+                response = await self._send_once(safe_url, hop, headers, quota_key, sink)
             except (Timeout, ConnectionFailed) as exc:
                 if attempt > config.max_retries:
                     exc.attempts = attempt
@@ -896,7 +1027,12 @@ class Fetcher:
         return slots
 
     async def _send_once(
-        self, safe_url: str, hop: httpx.URL, headers: dict[str, str], quota_key: tuple[str, str]
+        self,
+        safe_url: str,
+        hop: httpx.URL,
+        headers: dict[str, str],
+        quota_key: tuple[str, str],
+        sink: _PartFile | None = None,
     ) -> _Response:
         if hop.scheme not in ALLOWED_SCHEMES:
             raise BlockedDestination(
@@ -913,7 +1049,7 @@ class Fetcher:
             # Host slot first: waiting for a busy host must not hold a global slot.
             async with self._host_slots(origin), self._global:
                 self._requests += 1
-                response = await self._exchange(safe_url, hop, headers)
+                response = await self._exchange(safe_url, hop, headers, sink)
             self._quotas.record(quota_key, response.headers)
             recorded = True
             logger.debug("GET %s -> %d", safe_url, response.status)
@@ -922,12 +1058,24 @@ class Fetcher:
             if not recorded:
                 self._quotas.release(quota_key)
 
-    async def _exchange(self, safe_url: str, hop: httpx.URL, headers: dict[str, str]) -> _Response:
+    async def _exchange(
+        self,
+        safe_url: str,
+        hop: httpx.URL,
+        headers: dict[str, str],
+        sink: _PartFile | None = None,
+    ) -> _Response:
+        timeout = self.config.total_timeout if sink is None else sink.timeout
+        if sink is not None:
+            headers = sink.request_headers(headers)
         try:
-            async with asyncio.timeout(self.config.total_timeout):
+            async with asyncio.timeout(timeout):
                 async with self._client.stream("GET", hop, headers=headers) as response:
                     try:
-                        body = await self._read_body(safe_url, response)
+                        if sink is None:
+                            body = await self._read_body(safe_url, response)
+                        else:
+                            body = await sink.consume(safe_url, response)
                     finally:
                         self._bytes += response.num_bytes_downloaded
                     return _Response(
@@ -995,3 +1143,114 @@ async def _read_at_most(response: httpx.Response, limit: int) -> bytes:
         if size >= limit:
             break
     return b"".join(chunks)
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+class _PartFile:
+    """The ``.part`` file a download streams into; it sets the ``Range`` of every attempt.
+
+    Retries share one instance, so a body cut short by a dropped connection is resumed, not
+    restarted. ``complete`` is set once a whole body is on disk; ``restart`` when the server's
+    answer makes the bytes already on disk useless (a range that does not match).
+    """
+
+    def __init__(self, part: Path, max_bytes: int, timeout: float) -> None:
+        self.part = part
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+        self.complete = False
+        self.restart = False
+        self.kept = self.size()  # bytes from before this download that are still in the file
+
+    def size(self) -> int:
+        try:
+            return self.part.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def discard(self) -> None:
+        self.part.unlink(missing_ok=True)
+        self.kept = 0
+
+    def request_headers(self, headers: dict[str, str]) -> dict[str, str]:
+        offset = self.size()
+        headers = {name: value for name, value in headers.items() if name != "range"}
+        if offset:
+            headers["range"] = f"bytes={offset}-"
+        return headers
+
+    async def consume(self, safe_url: str, response: httpx.Response) -> bytes:
+        """Write a 200/206 body to the file; other answers give a diagnostic snippet."""
+        self.complete = self.restart = False
+        status = response.status_code
+        offset = self.size()
+        if status == 416:
+            # Asked for bytes past the end: the .part may already hold the whole file.
+            match = _UNSATISFIED_RANGE.match(response.headers.get("content-range", ""))
+            if match is not None and offset and int(match.group(1)) == offset:
+                self.complete = True
+            else:
+                self.restart = True
+            return b""
+        if status not in (200, 206):
+            return await _read_at_most(response, _ERROR_BODY_LIMIT)
+
+        expected: int | None
+        if status == 206:
+            match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
+            if match is None or int(match.group(1)) != offset:
+                self.restart = True
+                return b""
+            expected = None if match.group(3) == "*" else int(match.group(3))
+        else:
+            # The server sent the whole body, whatever was asked: start the file again.
+            offset = self.kept = 0
+            declared = response.headers.get("content-length", "")
+            expected = int(declared) if declared.isdigit() else None
+        if expected is not None and expected > self.max_bytes:
+            self.discard()
+            raise ResponseTooLarge(
+                f"{safe_url} is {expected} bytes, over the {self.max_bytes}-byte limit",
+                url=safe_url,
+                limit=self.max_bytes,
+            )
+
+        size = offset
+        with self.part.open("ab" if offset else "wb") as out:
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    break
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if size > self.max_bytes:
+            self.discard()
+            raise ResponseTooLarge(
+                f"{safe_url} sent more than the {self.max_bytes}-byte limit; stopped reading "
+                "and deleted the partial file",
+                url=safe_url,
+                limit=self.max_bytes,
+            )
+        if expected is not None and size != expected:
+            # Short: resumable, so retry like any dropped connection. Long: the server lies.
+            if size < expected:
+                raise httpx.RemoteProtocolError(
+                    f"body ended at byte {size} of {expected}", request=response.request
+                )
+            self.discard()
+            raise MalformedResponse(
+                f"{safe_url} sent {size} bytes but announced {expected}", url=safe_url
+            )
+        self.complete = True
+        return b""
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -10,6 +10,7 @@ Looked up in order: an explicit ``--config FILE``, the path in ``$STEWARD_CONFIG
     profile = "openeuler-24.03"      # distro profile for macros and %{dist}
     db = "sqlite:////var/lib/steward/steward.db"   # default: the user's data directory
     policy = "latest"                # latest, same-major, same-minor, pinned
+    packager = "Jane Doe <jane@example.org>"   # author of upgrade commits and changelogs
 
     [network]
     concurrency = 32                 # requests in flight, all hosts together
@@ -70,6 +71,7 @@ class Config:
     profile: str = DEFAULT_PROFILE
     db: str | None = None
     policy: str = "latest"
+    packager: str | None = None
     network: NetworkSettings = field(default_factory=NetworkSettings)
     base_urls: Mapping[str, str] = field(default_factory=dict)
     url_rewrites: Mapping[str, str] = field(default_factory=dict)
@@ -129,6 +131,7 @@ def parse_config(path: Path) -> Config:
         profile=_str(defaults, "profile", DEFAULT_PROFILE, path),
         db=defaults.get("db") and _str(defaults, "db", "", path),
         policy=_str(defaults, "policy", "latest", path),
+        packager=defaults.get("packager") and _str(defaults, "packager", "", path),
         network=settings,
         base_urls=_strings(upstream, "base_urls", path),
         url_rewrites=_strings(upstream, "url_rewrites", path),

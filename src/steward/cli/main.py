@@ -528,6 +528,204 @@ def _markdown(rows: list[Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_UPGRADE_EPILOG = (
+    "Examples:\n\n"
+    "  steward upgrade src-openeuler/jansson --to 2.14.1\n\n"
+    "  steward upgrade src-openeuler/jansson --recommended --build rpms --nodeps\n\n"
+    "  steward upgrade src-openeuler/jansson --to 2.14.1 --dry-run\n\n"
+    "  steward upgrade src-openeuler --all-outdated --jobs 2\n\n"
+    "  steward upgrade src-openeuler/jansson --recommended --push origin --open-pr\n\n"
+    "The work happens on branch steward/upgrade/NAME-VERSION in a separate worktree; your "
+    "checkout is never changed. Reports (report.json, report.md), downloads and build logs "
+    "go to --output.\n\n"
+    "Exit status: 0 every upgrade is ready (or was done before), 1 some failed or need a "
+    "human, 2 usage error."
+)
+
+
+def _packager(explicit: str | None, config: Any) -> str:
+    import subprocess
+
+    if explicit:
+        return explicit
+    if config.packager:
+        return str(config.packager)
+    name = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True)
+    email = subprocess.run(["git", "config", "user.email"], capture_output=True, text=True)
+    if name.returncode == 0 and email.returncode == 0:
+        return f"{name.stdout.strip()} <{email.stdout.strip()}>"
+    return "Steward <steward@localhost>"
+
+
+@app.command(epilog=_UPGRADE_EPILOG)
+def upgrade(
+    path: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="A package folder, or a tree.")
+    ],
+    to: Annotated[str | None, typer.Option("--to", help="The version to move to.")] = None,
+    recommended: Annotated[
+        bool, typer.Option("--recommended", help="Move to the version 'steward check' chose.")
+    ] = False,
+    all_outdated: Annotated[
+        bool, typer.Option("--all-outdated", help="PATH is a tree: upgrade every outdated one.")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
+    build: Annotated[str, typer.Option(help="none, srpm or rpms.")] = "srpm",
+    nodeps: Annotated[
+        bool, typer.Option("--nodeps", help="Build binaries without checking build deps.")
+    ] = False,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Compare binaries with the current version's.")
+    ] = False,
+    push: Annotated[str | None, typer.Option(help="Push the branch to this remote.")] = None,
+    open_pr: Annotated[
+        bool, typer.Option("--open-pr", help="Open a pull request (GitHub, GitLab, Gitee).")
+    ] = False,
+    output: Annotated[Path, typer.Option(help="Reports, downloads, logs.")] = Path(
+        "steward-upgrades"
+    ),
+    packager: Annotated[
+        str | None, typer.Option(help='Author, "Name <email>" (default: git config).')
+    ] = None,
+    jobs: Annotated[int, typer.Option(min=1, max=32, help="Upgrades at once.")] = 2,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    db: Annotated[str | None, typer.Option(help="Database URL.")] = None,
+    config_path: Annotated[Path | None, typer.Option("--config", help="Config file.")] = None,
+    profile: Annotated[str | None, typer.Option(help="Distro profile.")] = None,
+) -> None:
+    """Upgrade a package to a new upstream version: spec, sources, patches, build, commit."""
+    from steward.distro.profiles import ProfileError, load_profile
+    from steward.distro.tree import TreeError, load_package
+    from steward.workflows.upgrade import UpgradeOptions, plan_upgrade, run_upgrades
+
+    if build not in ("none", "srpm", "rpms"):
+        raise _usage_error("--build must be none, srpm or rpms")
+    if sum(bool(x) for x in (to, recommended, all_outdated)) != 1:
+        raise _usage_error("say exactly one of --to VERSION, --recommended or --all-outdated")
+    config = _load_cli_config(config_path)
+    try:
+        chosen = load_profile(profile or config.profile)
+    except ProfileError as exc:
+        raise _usage_error(str(exc)) from exc
+    options = UpgradeOptions(
+        target=to,
+        output=output.absolute(),
+        packager=_packager(packager, config),
+        build="rpms" if compare and build == "srpm" else build,
+        nodeps=nodeps,
+        compare=compare,
+        push=push,
+        open_pr=open_pr,
+        dry_run=dry_run,
+    )
+    distro = None
+    if all_outdated:
+        distro = _load_distro(path, profile, None, config)
+        jobs_list = _outdated_jobs(distro, db, config)
+        if not jobs_list:
+            out.print("Nothing to upgrade: no stored check recommends a newer version.")
+            raise typer.Exit(0)
+    else:
+        try:
+            record = load_package(path, profile=chosen)
+        except (TreeError, OSError) as exc:
+            raise _usage_error(str(exc)) from exc
+        target = to or _recommended_for(record, path, db, config)
+        jobs_list = [(record, target)]
+    if dry_run:
+        plans = []
+        for record, target in jobs_list:
+            plan = plan_upgrade(record, chosen, _with_target(options, target))
+            plans.append(plan)
+            _print_plan(plan)
+        raise typer.Exit(0)
+    outcomes = run_upgrades(
+        jobs_list, chosen, config, options, distro=distro, workers=jobs,
+        progress=None if json_output else _print_outcome,
+    )  # fmt: skip
+    if json_output:
+        _emit_json([_outcome_dict(o) for o in outcomes])
+    bad = [o for o in outcomes if o.skipped is None and o.report.status != "ready"]
+    raise typer.Exit(1 if bad else 0)
+
+
+def _with_target(options: Any, target: str) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(options, target=target)
+
+
+def _recommended_for(record: Any, path: Path, db: str | None, config: Any) -> str:
+    from steward.workflows.check import tree_key
+
+    with _open_store(db, config) as store:
+        row = store.last_known(tree_key(path.resolve().parent), record.name)
+    if row is None or not row.recommended:
+        raise _usage_error(
+            f"no stored recommendation for {record.name}: run 'steward check "
+            f"{path.resolve().parent}' first, or say --to VERSION"
+        )
+    if row.recommended == record.version:
+        out.print(f"{record.name} is already at the recommended {row.recommended}.")
+        raise typer.Exit(0)
+    return str(row.recommended)
+
+
+def _outdated_jobs(distro: Any, db: str | None, config: Any) -> list[tuple[Any, str]]:
+    from steward.workflows.check import latest_rows
+
+    with _open_store(db, config) as store:
+        rows = {r.package: r for r in latest_rows(store, distro)}
+    jobs = []
+    for record in distro:
+        row = rows.get(record.name)
+        if row and row.recommended and row.recommended != record.version:
+            jobs.append((record, row.recommended))
+    return jobs
+
+
+def _print_plan(plan: Any) -> None:
+    out.print(f"[bold]{plan.package}[/bold] {plan.current} → {plan.target} on {plan.branch}")
+    for number, current, new in plan.sources:
+        out.print(f"  Source{number}: {_escape(current)}")
+        if new != current:
+            out.print(f"        → {_escape(new)}")
+    for number, filename, applied in plan.patches:
+        out.print(f"  Patch{number}: {filename}{'' if applied else ' (not applied by %prep)'}")
+    for note in plan.spec_notes:
+        out.print(f"  spec: {_escape(note)}")
+    for problem in plan.problems:
+        out.print(f"  [yellow]{_escape(problem)}[/yellow]")
+    out.print(f"  build: {plan.build}; nothing was changed (--dry-run)")
+
+
+def _print_outcome(outcome: Any) -> None:
+    report = outcome.report
+    if outcome.skipped:
+        out.print(f"{outcome.package}: skipped ({_escape(outcome.skipped)})")
+        return
+    style = {"ready": "green", "needs-human": "yellow", "failed": "red"}[report.status]
+    where = report.branch or report.result_dir or ""
+    out.print(
+        f"[{style}]{outcome.package} {report.from_version} → {report.to_version}: "
+        f"{report.status}[/{style}] {where}"
+    )
+    if report.failed_step:
+        out.print(f"  failed at {report.failed_step}: {_escape(report.error or '')}")
+    for item in report.needs_human:
+        out.print(f"  - {_escape(item)}")
+    if outcome.markdown_path:
+        out.print(f"  report: {outcome.markdown_path}")
+
+
+def _outcome_dict(outcome: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {"package": outcome.package, "skipped": outcome.skipped}
+    if outcome.skipped is None:
+        document["report"] = outcome.report.to_dict()
+        document["report_path"] = str(outcome.json_path) if outcome.json_path else None
+    return document
+
+
 @app.command(epilog="Example:\n\n  steward vercmp 1:1.0-1 1.0-2   # prints 1:1.0-1 > 1.0-2")
 def vercmp(
     left: Annotated[str, typer.Argument(help="[epoch:]version[-release]")],

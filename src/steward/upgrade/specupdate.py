@@ -87,6 +87,7 @@ def update_spec(
     dropped_patches: Sequence[str] = (),
     cves: Sequence[str] = (),
     date: _dt.date | None = None,
+    changelog: bool = True,
 ) -> SpecUpdate:
     """Edit ``spec_path`` in place for ``version``; raises UpgradeError(SPEC) when unsafe."""
     try:
@@ -103,8 +104,9 @@ def update_spec(
         _fix_setup_dirs(editor, old_version, notes)
         _fix_pypi_hash_urls(editor, notes)
         editor.reset_release()
-        items = changelog_items(version, dropped=dropped_patches, cves=cves)
-        editor.add_changelog_entry(packager, items, date=date, style=style)
+        if changelog:
+            items = changelog_items(version, dropped=dropped_patches, cves=cves)
+            editor.add_changelog_entry(packager, items, date=date, style=style)
     except EditError as exc:
         raise UpgradeError(
             UpgradeStep.SPEC, f"{spec_path.name}: {exc}; edit the spec by hand"

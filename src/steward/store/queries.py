@@ -335,8 +335,17 @@ class Store:
         seen = driver_time(now)
         rows: list[dict[str, Any]] = []
         new: dict[str, tuple[Release, ...]] = {}
+        stored: dict[int, set[str]] = {}
+        for upstream_id, version in known:
+            stored.setdefault(upstream_id, set()).add(version)
+        unchanged: list[int] = []
         for key, versions in listed.items():
             upstream_id = ids[key]
+            if stored.get(upstream_id) == set(versions):
+                # The common re-check: the upstream lists exactly what is stored. Only
+                # last_seen moves, for all its releases at once, below.
+                unchanged.append(upstream_id)
+                continue
             fresh = []
             for release in versions.values():
                 if (upstream_id, release.version) not in known:
@@ -371,6 +380,12 @@ class Store:
                 },
             )
             _executemany(connection, upsert, rows)
+        for chunk in _chunks(unchanged):
+            connection.execute(
+                _RELEASES.update()
+                .where(_RELEASES.c.upstream_id.in_(chunk))
+                .values(last_seen=now)
+            )
         return new
 
     def _upsert_checks(

@@ -446,6 +446,7 @@ _GIT_DESCRIBE: Final = re.compile(r"(?P<base>.+?)-(?P<count>\d+)-g(?P<hash>[0-9a
 _GO_PSEUDO: Final = re.compile(r".+[-.]0\.\d{14}-[0-9a-f]{12}")
 
 
+@functools.lru_cache(maxsize=65536)
 def _prerelease_marker(version: str) -> tuple[int, str] | None:
     """Where the first pre-release word starts in ``version``, and the word."""
     tokens = [(m.start(), m.group().lower()) for m in _TOKEN.finditer(version)]
@@ -466,6 +467,7 @@ def _prerelease_marker(version: str) -> tuple[int, str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def rpm_version(version: str) -> str:
     """``version`` as a packager writes it in an rpm ``Version:``, so that rpm orders it.
 

@@ -664,6 +664,46 @@ async def test_low_gitlab_quota_waits_for_the_reset_instead_of_failing() -> None
     assert up.hits[2].at >= first_reset  # the third request waited for the new window
 
 
+async def test_apis_overridden_to_one_server_keep_their_own_quotas_and_host_slots() -> None:
+    up = Upstream()
+    github_quota(up, quota=0, reset_in=3600)
+    release = asyncio.Event()
+
+    @up.route("/repos/{owner}/{name}/tags")
+    async def tags(request: web.Request) -> web.StreamResponse:
+        await release.wait()
+        return web.json_response([])
+
+    @up.route("/pypi/{name}/json")
+    async def pypi(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"info": {"version": "1.0"}})
+
+    async with up.running() as base:
+        # Both logical hosts go to the one loopback server, as with a mirror.
+        config = loopback(
+            per_host_concurrency=1,
+            base_url_overrides={"https://api.github.com": base, "https://pypi.org": base},
+        )
+        async with Fetcher(config) as fetcher:
+            # A GitHub request holding GitHub's only host slot (and its quota probe) leaves
+            # PyPI's free.
+            held = asyncio.ensure_future(fetcher.get("https://api.github.com/repos/o/n/tags"))
+            while up.count("/repos/o/n/tags") == 0:
+                await asyncio.sleep(0.01)
+            first = await asyncio.wait_for(fetcher.get("https://pypi.org/pypi/foo/json"), 2)
+            release.set()
+            assert (await held).json() == []
+            # GitHub's quota is spent; PyPI's is not.
+            with pytest.raises(RateLimited):
+                await fetcher.get("https://api.github.com/api")
+            with pytest.raises(RateLimited):
+                await fetcher.get("https://api.github.com/api")  # known spent: refused locally
+            second = await fetcher.get("https://pypi.org/pypi/bar/json")
+
+    assert first.json() == second.json() == {"info": {"version": "1.0"}}
+    assert up.count("/api") == 1
+
+
 # --------------------------------------------------------------------------- tokens and secrets
 
 SECRET = "ghp_T0pS3cr3tValueThatMustNeverLeak"

@@ -27,9 +27,11 @@ Guarantees a caller can rely on:
 - :meth:`Fetcher.download` streams large files (tarballs) to disk instead: into a ``.part``
   file next to the destination, resumed with ``Range`` on a retry or a later run, capped at
   ``max_bytes``, and renamed into place only once complete.
-- The guard runs inside the connection factory on the addresses actually connected to, for the
-  first request and every redirect hop, which also closes the DNS-rebinding window between
-  check and connect. Proxies from the environment are not used (they would bypass the guard).
+- The guard vets the addresses of every new connection, for the first request and every
+  redirect hop: host names in the connection pool's resolver, which hands aiohttp only the
+  vetted addresses to connect to (so there is no DNS-rebinding window between check and
+  connect), IP literals before each request. Proxies from the environment are not used (they
+  would bypass the guard).
 """
 
 from __future__ import annotations
@@ -43,8 +45,11 @@ import math
 import os
 import random
 import re
+import socket
+import ssl
+import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,8 +57,10 @@ from types import MappingProxyType, TracebackType
 from typing import Any, Protocol, Self
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
-import httpcore
-import httpx
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.http_exceptions import ContentEncodingError
+from yarl import URL
 
 from steward import __version__
 from steward.config import ConfigError
@@ -62,6 +69,7 @@ from steward.upstream.guard import (
     ALLOWED_SCHEMES,
     GuardPolicy,
     Resolver,
+    parse_ip_literal,
     resolve_host,
     vet_destination,
 )
@@ -112,6 +120,10 @@ _SECRET_WORDS = ("token", "key", "secret", "password", "passwd", "signature", "s
 _MAX_DOWNLOAD_RESTARTS = 2
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 _UNSATISFIED_RANGE = re.compile(r"bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
+# RFC 3986: what a URL may contain as it is, and what must be percent-encoded (a "%" that
+# does not start an escape included).
+_URL_TEXT = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+_URL_UNSAFE = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
 
 # --------------------------------------------------------------------------- errors
@@ -483,8 +495,32 @@ def _rate_limit_info(headers: Mapping[str, str], now: float) -> tuple[int, float
     return None
 
 
-def _origin(url: httpx.URL) -> str:
-    return f"{url.scheme}://{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
+def _parse_url(text: str) -> URL:
+    """``text`` as a URL, sent the way it is written.
+
+    Percent-escapes are kept as they are (``%3A`` stays ``%3A``: a server may sign or compare
+    the raw query); only characters that may not appear in a URL at all are escaped, and a
+    host is IDNA-encoded. Raises ValueError for an unparseable URL.
+    """
+    if _URL_TEXT.fullmatch(text):
+        return URL(text, encoded=True)
+    parts = urlsplit(text)
+    netloc = parts.netloc
+    if not _URL_TEXT.fullmatch(netloc):
+        netloc = URL(f"{parts.scheme}://{netloc}").raw_authority  # IDNA, and validation
+    path, query, fragment = (
+        _URL_UNSAFE.sub(_percent_encode, part) for part in (parts.path, parts.query, parts.fragment)
+    )
+    return URL(urlunsplit((parts.scheme, netloc, path, query, fragment)), encoded=True)
+
+
+def _percent_encode(match: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group().encode())
+
+
+def _origin(url: URL) -> str:
+    host = (url.raw_host or "").lower()
+    return f"{url.scheme}://{host}:{url.port or (443 if url.scheme == 'https' else 80)}"
 
 
 def _utc(epoch: float) -> datetime:
@@ -583,95 +619,132 @@ class _QuotaBook:
 
 # --------------------------------------------------------------------------- transport
 
+# The chunk size bodies are read in; each chunk is counted against the size cap as it comes.
+_CHUNK = 64 * 1024
+# aiohttp's defaults (8190) are tighter than real servers: some send Content-Security-Policy
+# or Link headers longer than that.
+_MAX_HEADER_LINE = 32 * 1024
+# aiohttp warns when asked to clean up closed TLS transports on a Python that no longer needs
+# it (https://github.com/python/cpython/pull/118960, fixed in 3.12.8 and 3.13.1).
+_NEEDS_CLEANUP_CLOSED = sys.version_info < (3, 12, 8) or ((3, 13) <= sys.version_info < (3, 13, 1))
 
-class _Refused(Exception):
-    """Raised inside the connection factory; turned into BlockedDestination with the URL."""
+
+class _Refused(OSError):
+    """Raised by the guarded resolver; aiohttp wraps it in ``ClientConnectorError`` and the
+    engine turns it into :class:`BlockedDestination` with the URL."""
 
     def __init__(self, host: str, address: str, reason: str) -> None:
         super().__init__(f"{host} ({address}) refused: {reason}")
         self.host, self.address, self.reason = host, address, reason
 
 
-class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend with the guard in front of every new TCP connection."""
+class _GuardedResolver(AbstractResolver):
+    """aiohttp's resolver with the guard in it: it answers only with vetted addresses.
+
+    aiohttp asks the resolver for every new connection (the connector's DNS cache is off) and
+    connects to exactly the addresses returned, never to the name, so an answer that changes
+    between check and connect (DNS rebinding) cannot slip through. aiohttp does not ask the
+    resolver about IP literals: the engine vets those itself before each request.
+    """
 
     def __init__(self, policy: GuardPolicy, resolver: Resolver) -> None:
         self._policy = policy
         self._resolver = resolver
-        self._inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            destination = await asyncio.wait_for(
-                vet_destination(host, port, self._policy, self._resolver), timeout
-            )
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        destination = await vet_destination(host, port, self._policy, self._resolver)
         if not destination.allowed:
             raise _Refused(host, destination.refused_address or "?", destination.reason or "?")
-        if not destination.addresses:
-            raise httpcore.ConnectError(f"{host} has no addresses")
-        failure: Exception | None = None
-        # Connect to the vetted addresses themselves, never to the name: a second lookup
-        # could answer differently (DNS rebinding).
+        results: list[ResolveResult] = []
         for address in destination.addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
+            kind = socket.AF_INET6 if ":" in address else socket.AF_INET
+            if family in (socket.AF_UNSPEC, kind):
+                results.append(
+                    ResolveResult(
+                        hostname=host,
+                        host=address,
+                        port=port,
+                        family=kind,
+                        proto=socket.IPPROTO_TCP,
+                        flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+                    )
                 )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
-        assert failure is not None
-        raise failure
+        if not results:
+            raise OSError(f"{host} has no addresses")
+        return results
 
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are not an upstream")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    async def close(self) -> None:
+        pass
 
 
-def _build_client(config: FetchConfig, resolver: Resolver) -> httpx.AsyncClient:
-    limits = httpx.Limits(
-        max_connections=config.concurrency,
-        max_keepalive_connections=config.concurrency,
-        keepalive_expiry=30.0,
+def _ssl_context() -> ssl.SSLContext:
+    # The CA bundle httpx used, so that moving to aiohttp changes no trust decision.
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - certifi comes with httpx
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _new_session(config: FetchConfig, resolver: Resolver) -> aiohttp.ClientSession:
+    """The engine's one session; it must be created inside the running event loop."""
+    connector = aiohttp.TCPConnector(
+        # The engine's own semaphores bound requests globally and per *logical* host (several
+        # APIs may be overridden to one mirror); a per-host cap here would count the mirror
+        # instead and make requests queue for a connection inside their timeouts.
+        limit=config.concurrency,
+        limit_per_host=0,
+        resolver=_GuardedResolver(config.guard_policy, resolver),
+        use_dns_cache=False,
+        force_close=False,
+        keepalive_timeout=30.0,
+        enable_cleanup_closed=_NEEDS_CLEANUP_CLOSED,
+        ssl=_ssl_context(),
     )
-    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
-    # httpx does not expose httpcore's network_backend, and the guard must sit exactly there
-    # (at connect time, on the resolved address), so the pool is rebuilt with the same limits.
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        http1=True,
-        http2=False,
-        network_backend=_GuardedBackend(config.guard_policy, resolver),
-    )
-    return httpx.AsyncClient(
-        transport=transport,
+    return aiohttp.ClientSession(
+        connector=connector,
         headers={"User-Agent": config.user_agent},
-        timeout=httpx.Timeout(
-            connect=config.connect_timeout,
-            read=config.read_timeout,
-            write=config.read_timeout,
-            pool=config.connect_timeout,
+        timeout=aiohttp.ClientTimeout(
+            total=None, connect=config.connect_timeout, sock_read=config.read_timeout
         ),
-        follow_redirects=False,
+        auto_decompress=True,
+        # Proxies from the environment would get around the guard.
         trust_env=False,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        raise_for_status=False,
+        max_line_size=_MAX_HEADER_LINE,
+        max_field_size=_MAX_HEADER_LINE,
     )
+
+
+def _header_dict(headers: Mapping[str, str]) -> dict[str, str]:
+    """Response headers with lower-case names; repeated headers are joined with ``", "``."""
+    merged: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        merged[key] = f"{merged[key]}, {value}" if key in merged else value
+    return merged
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    current: BaseException | None = error
+    seen = 0
+    while current is not None and seen < 8:
+        if isinstance(current, kind):
+            return True
+        current, seen = current.__cause__ or current.__context__, seen + 1
+    return False
+
+
+class _Meter:
+    """Counts the body bytes one exchange received, for :attr:`FetchStats.bytes_received`."""
+
+    __slots__ = ("received",)
+
+    def __init__(self) -> None:
+        self.received = 0
 
 
 # --------------------------------------------------------------------------- the engine
@@ -705,7 +778,9 @@ class Fetcher:
         self._cache = cache
         self._credentials = credentials or Credentials()
         self._rng = rng or random.Random()
-        self._client = _build_client(self.config, resolver or resolve_host)
+        self._resolver = resolver or resolve_host
+        # Created on first use, inside the running event loop (aiohttp binds it to the loop).
+        self._session: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(self.config.concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self._quotas = _QuotaBook(self.config.rate_limit_reserve, self.config.max_rate_limit_wait)
@@ -726,7 +801,9 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
     def __repr__(self) -> str:
         return f"Fetcher(concurrency={self.config.concurrency}, credentials={self._credentials!r})"
@@ -763,10 +840,7 @@ class Fetcher:
         """
         started = time.monotonic()
         safe_url = redact_url(url)
-        try:
-            target = httpx.URL(self._apply_override(url))
-        except httpx.InvalidURL as exc:
-            raise FetchError(f"invalid URL {safe_url}: {exc}", url=safe_url) from None
+        target, logical = self._target(url, safe_url)
         scope = auth_scope if auth_scope is not None else (urlsplit(url).hostname or "")
         cached = await self._cache.lookup(url) if conditional and self._cache is not None else None
 
@@ -778,7 +852,7 @@ class Fetcher:
             if cached.last_modified:
                 request_headers["if-modified-since"] = cached.last_modified
 
-        response, attempts = await self._follow(safe_url, target, request_headers, scope)
+        response, attempts = await self._follow(safe_url, target, logical, request_headers, scope)
         return await self._finish(url, safe_url, response, cached, attempts, started)
 
     async def download(
@@ -810,10 +884,7 @@ class Fetcher:
         safe_url = redact_url(url)
         if max_bytes < 1:
             raise ValueError(f"max_bytes must be at least 1 to download {safe_url}")
-        try:
-            target = httpx.URL(self._apply_override(url))
-        except httpx.InvalidURL as exc:
-            raise FetchError(f"invalid URL {safe_url}: {exc}", url=safe_url) from None
+        target, logical = self._target(url, safe_url)
         scope = auth_scope if auth_scope is not None else (urlsplit(url).hostname or "")
         part = dest.with_name(dest.name + ".part")
         if not resume:
@@ -828,7 +899,9 @@ class Fetcher:
         request_headers["accept-encoding"] = "identity"
         attempts = 0
         for _ in range(_MAX_DOWNLOAD_RESTARTS + 1):
-            response, sent = await self._follow(safe_url, target, request_headers, scope, sink)
+            response, sent = await self._follow(
+                safe_url, target, logical, request_headers, scope, sink
+            )
             attempts += sent
             if sink.complete:
                 break
@@ -861,27 +934,48 @@ class Fetcher:
             time.monotonic() - started,
         )
 
+    def _target(self, url: str, safe_url: str) -> tuple[URL, str]:
+        """Where ``url`` really goes (overrides applied), and the origin of ``url`` itself."""
+        actual = self._apply_override(url)
+        try:
+            target = _parse_url(actual)
+            logical = target if actual is url else _parse_url(url)
+        except (ValueError, TypeError) as exc:
+            raise FetchError(f"invalid URL {safe_url}: {exc}", url=safe_url) from None
+        if not target.scheme or (target.scheme in ALLOWED_SCHEMES and not target.raw_host):
+            raise FetchError(f"invalid URL {safe_url}: not an absolute URL", url=safe_url)
+        return target, _origin(logical) if logical.raw_host else _origin(target)
+
     async def _follow(
         self,
         safe_url: str,
-        target: httpx.URL,
+        target: URL,
+        logical: str,
         request_headers: dict[str, str],
         scope: str,
         sink: _PartFile | None = None,
     ) -> tuple[_Response, int]:
-        """Send the request, following redirects; returns the last response and requests sent."""
+        """Send the request, following redirects; returns the last response and requests sent.
+
+        Host slots and rate-limit quotas belong to the *logical* origin (``logical``): APIs
+        overridden to one mirror keep their own quotas. A redirect to another origin is
+        accounted to that origin.
+        """
         token = self._credentials.for_host(scope) if scope else None
+        target_origin = _origin(target)
         hop, attempts, redirects = target, 0, 0
         while True:
             hop_headers = dict(request_headers)
-            if _origin(hop) == _origin(target):
+            origin = _origin(hop)
+            if origin == target_origin:
+                origin = logical
                 if token is not None:
                     hop_headers.update(token.headers())
             else:
                 # Like browsers: credentials never follow a redirect to another origin.
                 for name in _CREDENTIAL_HEADERS:
                     hop_headers.pop(name, None)
-            quota_key = (_origin(hop), scope if token is not None else "")
+            quota_key = (origin, scope if token is not None else "")
             response, sent = await self._send_with_retries(
                 safe_url, hop, hop_headers, quota_key, sink
             )
@@ -896,8 +990,8 @@ class Fetcher:
                     url=safe_url,
                 )
             try:
-                hop = hop.join(location)
-            except httpx.InvalidURL:
+                hop = hop.join(_parse_url(location))
+            except (ValueError, TypeError):
                 raise MalformedResponse(
                     f"redirect from {safe_url} to an invalid location", url=safe_url
                 ) from None
@@ -944,7 +1038,7 @@ class Fetcher:
     async def _send_with_retries(
         self,
         safe_url: str,
-        hop: httpx.URL,
+        hop: URL,
         headers: dict[str, str],
         quota_key: tuple[str, str],
         sink: _PartFile | None = None,
@@ -975,7 +1069,7 @@ class Fetcher:
             if status in (403, 429) and info is not None and info[0] <= 0:
                 # The quota is spent: retrying before the reset would only be refused again.
                 raise RateLimited(
-                    f"rate limit exhausted at {_origin(hop)} for {safe_url} (HTTP {status}); "
+                    f"rate limit exhausted at {quota_key[0]} for {safe_url} (HTTP {status}); "
                     f"it resets at {_utc(info[1]):%Y-%m-%d %H:%M:%S} UTC",
                     url=safe_url,
                     reset_at=_utc(info[1]),
@@ -1029,7 +1123,7 @@ class Fetcher:
     async def _send_once(
         self,
         safe_url: str,
-        hop: httpx.URL,
+        hop: URL,
         headers: dict[str, str],
         quota_key: tuple[str, str],
         sink: _PartFile | None = None,
@@ -1038,16 +1132,16 @@ class Fetcher:
             raise BlockedDestination(
                 f"refusing {safe_url}: scheme {hop.scheme!r} is not http or https",
                 url=safe_url,
-                host=hop.host,
+                host=hop.host or "",
                 address="",
                 reason=f"scheme {hop.scheme!r}",
             )
-        origin = _origin(hop)
+        await self._vet_ip_literal(safe_url, hop)
         await self._quotas.acquire(quota_key, safe_url)
         recorded = False
         try:
             # Host slot first: waiting for a busy host must not hold a global slot.
-            async with self._host_slots(origin), self._global:
+            async with self._host_slots(quota_key[0]), self._global:
                 self._requests += 1
                 response = await self._exchange(safe_url, hop, headers, sink)
             self._quotas.record(quota_key, response.headers)
@@ -1058,62 +1152,110 @@ class Fetcher:
             if not recorded:
                 self._quotas.release(quota_key)
 
+    async def _vet_ip_literal(self, safe_url: str, hop: URL) -> None:
+        """The guard for hosts spelled as IP addresses, which aiohttp never resolves.
+
+        Names go through the connector's guarded resolver instead; unusual spellings such as
+        ``2130706433`` are caught here too, whichever way aiohttp would treat them.
+        """
+        host = hop.raw_host or ""
+        if parse_ip_literal(host) is None:
+            return
+        destination = await vet_destination(
+            host, hop.port or 0, self.config.guard_policy, self._resolver
+        )
+        if not destination.allowed:
+            refused = _Refused(host, destination.refused_address or "?", destination.reason or "?")
+            raise _blocked(safe_url, refused)
+
+    def _http(self) -> aiohttp.ClientSession:
+        session = self._session
+        if session is None or session.closed:
+            session = self._session = _new_session(self.config, self._resolver)
+        return session
+
     async def _exchange(
         self,
         safe_url: str,
-        hop: httpx.URL,
+        hop: URL,
         headers: dict[str, str],
         sink: _PartFile | None = None,
     ) -> _Response:
         timeout = self.config.total_timeout if sink is None else sink.timeout
         if sink is not None:
             headers = sink.request_headers(headers)
+        session = self._http()
+        meter = _Meter()
+        # Errors that carry the request (headers with the token, a URL with secrets in its
+        # query) are translated outside the except clause, so that they are not chained.
+        failure: FetchError
         try:
             async with asyncio.timeout(timeout):
-                async with self._client.stream("GET", hop, headers=headers) as response:
-                    try:
-                        if sink is None:
-                            body = await self._read_body(safe_url, response)
-                        else:
-                            body = await sink.consume(safe_url, response)
-                    finally:
-                        self._bytes += response.num_bytes_downloaded
-                    return _Response(
-                        redact_url(str(response.url)),
-                        response.status_code,
-                        dict(response.headers.items()),
-                        body,
-                    )
-        except _Refused as exc:
-            raise BlockedDestination(
-                f"refusing {safe_url}: {exc.host} resolves to {exc.address}, a {exc.reason} "
-                "address (set allow_private or add the host to allowed_hosts to permit it)",
-                url=safe_url,
-                host=exc.host,
-                address=exc.address,
-                reason=exc.reason,
-            ) from None
-        except (httpx.TimeoutException, TimeoutError) as exc:
+                async with session.get(
+                    hop,
+                    headers=headers,
+                    allow_redirects=False,
+                    # Downloads keep the body as sent: a .tar.gz labelled gzip stays one.
+                    auto_decompress=sink is None,
+                ) as response:
+                    response_headers = _header_dict(response.headers)
+                    if sink is None:
+                        body = await self._read_body(safe_url, response, response_headers, meter)
+                    else:
+                        body = await sink.consume(safe_url, response, response_headers, meter)
+                    return _Response(redact_url(str(hop)), response.status, response_headers, body)
+        except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
             raise Timeout(
                 f"timed out fetching {safe_url} ({type(exc).__name__})", url=safe_url, attempts=1
             ) from exc
-        except httpx.DecodingError as exc:
-            raise MalformedResponse(
-                f"cannot decode the body of {safe_url}: {exc}", url=safe_url
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, _Refused):
+                raise _blocked(safe_url, exc.os_error) from None
+            raise ConnectionFailed(
+                f"connection to {hop.host} failed for {safe_url}: {exc.os_error or exc}",
+                url=safe_url,
+                attempts=1,
             ) from exc
-        except httpx.TransportError as exc:
+        except aiohttp.ClientPayloadError as exc:
+            if _caused_by(exc, ContentEncodingError):
+                raise MalformedResponse(
+                    f"cannot decode the body of {safe_url}: {exc}", url=safe_url
+                ) from exc
+            raise ConnectionFailed(
+                f"connection to {hop.host} broke off the body of {safe_url}: {exc}",
+                url=safe_url,
+                attempts=1,
+            ) from exc
+        except aiohttp.ClientResponseError as exc:
+            failure = ConnectionFailed(
+                f"{hop.host} sent an invalid response for {safe_url}: {exc.message}",
+                url=safe_url,
+                attempts=1,
+            )
+        except aiohttp.InvalidURL:
+            failure = FetchError(f"invalid URL {safe_url}", url=safe_url)
+        except aiohttp.ClientError as exc:
             raise ConnectionFailed(
                 f"connection to {hop.host} failed for {safe_url}: {exc or type(exc).__name__}",
                 url=safe_url,
                 attempts=1,
             ) from exc
+        finally:
+            self._bytes += meter.received
+        raise failure
 
-    async def _read_body(self, safe_url: str, response: httpx.Response) -> bytes:
+    async def _read_body(
+        self,
+        safe_url: str,
+        response: aiohttp.ClientResponse,
+        headers: Mapping[str, str],
+        meter: _Meter,
+    ) -> bytes:
         limit = self.config.max_response_bytes
-        if not 200 <= response.status_code < 300:
+        if not 200 <= response.status < 300:
             # Error, redirect and 304 bodies are only diagnostics: keep a snippet, never fail.
-            return await _read_at_most(response, min(limit, _ERROR_BODY_LIMIT))
-        declared = response.headers.get("content-length", "")
+            return await _read_at_most(response, min(limit, _ERROR_BODY_LIMIT), meter)
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise ResponseTooLarge(
                 f"{safe_url} declares {int(declared)} bytes, over the {limit}-byte limit",
@@ -1122,8 +1264,9 @@ class Fetcher:
             )
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
+        async for chunk in response.content.iter_chunked(_CHUNK):
             size += len(chunk)
+            meter.received += len(chunk)
             if size > limit:
                 raise ResponseTooLarge(
                     f"{safe_url} sent more than the {limit}-byte limit; stopped reading",
@@ -1134,12 +1277,24 @@ class Fetcher:
         return b"".join(chunks)
 
 
-async def _read_at_most(response: httpx.Response, limit: int) -> bytes:
+def _blocked(safe_url: str, refused: _Refused) -> BlockedDestination:
+    return BlockedDestination(
+        f"refusing {safe_url}: {refused.host} resolves to {refused.address}, a {refused.reason} "
+        "address (set allow_private or add the host to allowed_hosts to permit it)",
+        url=safe_url,
+        host=refused.host,
+        address=refused.address,
+        reason=refused.reason,
+    )
+
+
+async def _read_at_most(response: aiohttp.ClientResponse, limit: int, meter: _Meter) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.content.iter_chunked(_CHUNK):
         chunks.append(chunk[: limit - size])
         size += len(chunk)
+        meter.received += len(chunk)
         if size >= limit:
             break
     return b"".join(chunks)
@@ -1181,25 +1336,31 @@ class _PartFile:
             headers["range"] = f"bytes={offset}-"
         return headers
 
-    async def consume(self, safe_url: str, response: httpx.Response) -> bytes:
+    async def consume(
+        self,
+        safe_url: str,
+        response: aiohttp.ClientResponse,
+        headers: Mapping[str, str],
+        meter: _Meter,
+    ) -> bytes:
         """Write a 200/206 body to the file; other answers give a diagnostic snippet."""
         self.complete = self.restart = False
-        status = response.status_code
+        status = response.status
         offset = self.size()
         if status == 416:
             # Asked for bytes past the end: the .part may already hold the whole file.
-            match = _UNSATISFIED_RANGE.match(response.headers.get("content-range", ""))
+            match = _UNSATISFIED_RANGE.match(headers.get("content-range", ""))
             if match is not None and offset and int(match.group(1)) == offset:
                 self.complete = True
             else:
                 self.restart = True
             return b""
         if status not in (200, 206):
-            return await _read_at_most(response, _ERROR_BODY_LIMIT)
+            return await _read_at_most(response, _ERROR_BODY_LIMIT, meter)
 
         expected: int | None
         if status == 206:
-            match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
+            match = _CONTENT_RANGE.match(headers.get("content-range", ""))
             if match is None or int(match.group(1)) != offset:
                 self.restart = True
                 return b""
@@ -1207,7 +1368,7 @@ class _PartFile:
         else:
             # The server sent the whole body, whatever was asked: start the file again.
             offset = self.kept = 0
-            declared = response.headers.get("content-length", "")
+            declared = headers.get("content-length", "")
             expected = int(declared) if declared.isdigit() else None
         if expected is not None and expected > self.max_bytes:
             self.discard()
@@ -1219,8 +1380,9 @@ class _PartFile:
 
         size = offset
         with self.part.open("ab" if offset else "wb") as out:
-            async for chunk in response.aiter_raw():
+            async for chunk in response.content.iter_chunked(_CHUNK):
                 size += len(chunk)
+                meter.received += len(chunk)
                 if size > self.max_bytes:
                     break
                 out.write(chunk)
@@ -1237,8 +1399,10 @@ class _PartFile:
         if expected is not None and size != expected:
             # Short: resumable, so retry like any dropped connection. Long: the server lies.
             if size < expected:
-                raise httpx.RemoteProtocolError(
-                    f"body ended at byte {size} of {expected}", request=response.request
+                raise ConnectionFailed(
+                    f"the body of {safe_url} ended at byte {size} of {expected}",
+                    url=safe_url,
+                    attempts=1,
                 )
             self.discard()
             raise MalformedResponse(

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import TYPE_CHECKING, Final
+import zlib
+from typing import TYPE_CHECKING, Any, Final
 
 from steward.upstream.fetch import CachedResponse
 
@@ -25,6 +26,8 @@ __all__ = ["StoreHttpCache"]
 # result batch came to take them. The byte bound keeps memory flat when bodies are large
 # (repository indexes, listing pages), however many are fetched between two batches.
 FLUSH_AT: Final = 256
+# Cached responses read in one query at the first lookup, when there are at most this many.
+PRELOAD_AT_MOST: Final = 100_000
 FLUSH_BYTES: Final = 16 * 1024 * 1024
 
 
@@ -46,12 +49,28 @@ class StoreHttpCache:
         self._pending_bytes = 0
         # Entries taken out of _pending whose transaction has not committed yet.
         self._writing: dict[str, CachedResponse] = {}
+        # The whole table, read once (compressed) when it is small enough: see lookup().
+        self._preloaded: dict[str, tuple[Any, ...]] | None = None
+        self._preload_failed = False
+        self._preload_lock = asyncio.Lock()
 
     async def lookup(self, url: str) -> CachedResponse | None:
         with self._lock:
             buffered = self._pending.get(url) or self._writing.get(url)
         if buffered is not None:
             return buffered
+        if self._preloaded is None and not self._preload_failed:
+            async with self._preload_lock:
+                if self._preloaded is None and not self._preload_failed:
+                    loaded = await asyncio.to_thread(self._store.cached_responses, PRELOAD_AT_MOST)
+                    self._preloaded = loaded
+                    self._preload_failed = loaded is None
+        if self._preloaded is not None:
+            row = self._preloaded.get(url)
+            if row is None:
+                return None
+            _, etag, last_modified, headers, body = row
+            return CachedResponse(etag, last_modified, zlib.decompress(body), dict(headers or {}))
         return await asyncio.to_thread(self._store.cached_response, url)
 
     async def store(self, url: str, response: CachedResponse) -> None:

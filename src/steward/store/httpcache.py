@@ -49,22 +49,14 @@ class StoreHttpCache:
         self._pending_bytes = 0
         # Entries taken out of _pending whose transaction has not committed yet.
         self._writing: dict[str, CachedResponse] = {}
-        # The whole table, read once (compressed) when it is small enough: see lookup().
+        # The whole table as it was when a run started, compressed: see preload().
         self._preloaded: dict[str, tuple[Any, ...]] | None = None
-        self._preload_failed = False
-        self._preload_lock = asyncio.Lock()
 
     async def lookup(self, url: str) -> CachedResponse | None:
         with self._lock:
             buffered = self._pending.get(url) or self._writing.get(url)
         if buffered is not None:
             return buffered
-        if self._preloaded is None and not self._preload_failed:
-            async with self._preload_lock:
-                if self._preloaded is None and not self._preload_failed:
-                    loaded = await asyncio.to_thread(self._store.cached_responses, PRELOAD_AT_MOST)
-                    self._preloaded = loaded
-                    self._preload_failed = loaded is None
         if self._preloaded is not None:
             row = self._preloaded.get(url)
             if row is None:
@@ -81,6 +73,16 @@ class StoreHttpCache:
             full = len(self._pending) >= self._flush_at or self._pending_bytes >= self._flush_bytes
         if full:
             await asyncio.to_thread(self.flush)
+
+    def preload(self) -> bool:
+        """Read every cached response in one query, before a run (synchronous).
+
+        A re-check is mostly cache lookups, and one query beats one per URL. What the run
+        itself stores is served from the write buffer until it is committed. Returns False
+        (and lookups stay per URL) when the table holds more than ``PRELOAD_AT_MOST`` entries.
+        """
+        self._preloaded = self._store.cached_responses(PRELOAD_AT_MOST)
+        return self._preloaded is not None
 
     @property
     def pending(self) -> int:

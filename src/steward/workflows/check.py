@@ -159,6 +159,7 @@ async def _run(
             await flush()
 
     cache = store.http_cache()
+    await asyncio.to_thread(cache.preload)
     async with Fetcher(
         fetch_config(config, options.concurrency), cache=cache, credentials=credentials
     ) as fetcher:

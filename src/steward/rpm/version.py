@@ -18,7 +18,7 @@ import functools
 import re
 from typing import Final, NoReturn
 
-__all__ = ["EVR", "InvalidEVR", "compare_evr", "rpmvercmp"]
+__all__ = ["EVR", "InvalidEVR", "compare_evr", "rpmvercmp", "version_key"]
 
 
 class InvalidEVR(ValueError):
@@ -74,6 +74,15 @@ def _version_key(text: str) -> _Key:
             tokens.append((_ALPHA, 0, segment))
     tokens.append(_END)
     return tuple(tokens)
+
+
+def version_key(text: str) -> tuple[object, ...]:
+    """A sort key that orders version strings as :func:`rpmvercmp` does.
+
+    >>> sorted(["1.10", "1.9", "1.0~rc1", "1.0"], key=version_key)
+    ['1.0~rc1', '1.0', '1.9', '1.10']
+    """
+    return _version_key(text)
 
 
 def _sign(left: tuple[object, ...], right: tuple[object, ...]) -> int:

@@ -22,7 +22,6 @@ Release(tag='v2.0.0', version='2.0.0', date=None, url=None, prerelease=None)
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -36,6 +35,7 @@ from steward.upstream.versions import (
     comparable_group,
     compare_versions,
     numeric_parts,
+    upstream_version_key,
     version_problem,
     version_scheme,
 )
@@ -197,7 +197,7 @@ def _dominant_group(releases: Sequence[Release]) -> SchemeGroup:
 
 def _unique(releases: Iterable[Release]) -> tuple[list[Release], list[SetAside]]:
     """Releases sorted by rpm order, one per version; the first of equal versions is kept."""
-    ordered = sorted(releases, key=functools.cmp_to_key(_compare_releases))
+    ordered = sorted(releases, key=lambda r: upstream_version_key(r.version))
     kept: list[Release] = []
     duplicates: list[SetAside] = []
     for release in ordered:

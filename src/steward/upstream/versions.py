@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Literal
 
-from steward.rpm.version import rpmvercmp
+from steward.rpm.version import rpmvercmp, version_key
 
 __all__ = [
     "Classification",
@@ -293,6 +293,7 @@ def _separate(text: str, separator: str | None) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=65536)
 def read_tag(tag: str, rules: TagRules | None = None) -> TagReading:
     """Read one tag as a version under ``rules``, or say why it is not one.
 
@@ -372,6 +373,7 @@ def _numbers(version: str) -> list[str]:
     return match.group().split(".") if match else []
 
 
+@functools.lru_cache(maxsize=65536)
 def numeric_parts(version: str) -> tuple[int, ...]:
     """The leading numbers of ``version``: its major, minor, ... release numbers.
 
@@ -383,6 +385,7 @@ def numeric_parts(version: str) -> tuple[int, ...]:
     return tuple(int(number) for number in _numbers(version))
 
 
+@functools.lru_cache(maxsize=65536)
 def is_placeholder(version: str) -> bool:
     """Whether ``version`` is a stand-in rather than a release: ``0.0.0``, ``9999``, ``9000``.
 
@@ -405,6 +408,7 @@ def is_placeholder(version: str) -> bool:
     return whole and round_number and all(int(n) == 0 for n in rest)
 
 
+@functools.lru_cache(maxsize=65536)
 def version_problem(version: str) -> str | None:
     """Why ``version`` cannot be a release version, or ``None`` when it can.
 
@@ -499,7 +503,14 @@ def compare_versions(a: str, b: str) -> int:
     >>> compare_versions("1.04", "1.3"), compare_versions("2.0.0-rc.1", "2.0.0")
     (1, -1)
     """
+    if a == b:
+        return 0
     return rpmvercmp(rpm_version(a), rpm_version(b))
+
+
+def upstream_version_key(version: str) -> tuple[object, ...]:
+    """A sort key ordering upstream versions as :func:`compare_versions` does."""
+    return version_key(rpm_version(version))
 
 
 class VersionScheme(StrEnum):
@@ -536,6 +547,7 @@ def _is_date(digits: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=65536)
 def version_scheme(version: str) -> VersionScheme:
     """The numbering scheme ``version`` belongs to.
 
@@ -553,6 +565,7 @@ def version_scheme(version: str) -> VersionScheme:
     return VersionScheme.SINGLE_NUMBER if len(numbers) == 1 else VersionScheme.SEMANTIC
 
 
+@functools.lru_cache(maxsize=65536)
 def comparable_group(version: str) -> SchemeGroup:
     """The group of schemes whose versions rpm order compares meaningfully with this one.
 
@@ -583,6 +596,7 @@ class Classification:
     reason: str
 
 
+@functools.lru_cache(maxsize=65536)
 def classify_version(
     version: str, *, gnome_odd_minor: bool = False, date_versions: bool = False
 ) -> Classification:

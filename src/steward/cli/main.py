@@ -325,7 +325,7 @@ def check(
                 "resumed": run.resumed,
                 "skipped": run.skipped,
                 "seconds": round(run.seconds, 3),
-                "results": [_result_dict(r) for r in run.results],
+                "results": [_result_dict(r, run.release_counts) for r in run.results],
             }
         )
     else:
@@ -363,7 +363,7 @@ def _run_with_progress(distro: Any, config: Any, options: Any, store: Any) -> An
         )
 
 
-def _result_dict(result: Any) -> dict[str, Any]:
+def _result_dict(result: Any, release_counts: dict[str, int]) -> dict[str, Any]:
     rec = result.recommendation
     return {
         "package": result.package,
@@ -381,7 +381,7 @@ def _result_dict(result: Any) -> dict[str, Any]:
         "recommended": rec.recommended.version if rec and rec.recommended else None,
         "versions_behind": rec.versions_behind if rec else None,
         "days_behind": rec.days_behind if rec else None,
-        "releases": len(result.releases),
+        "releases": release_counts.get(result.package, len(result.releases)),
         "error": {"code": result.error_code, "message": result.error_message}
         if result.error_code
         else None,

@@ -28,7 +28,7 @@ __all__ = ["StoreHttpCache"]
 FLUSH_AT: Final = 256
 # Cached responses read in one query at the first lookup, when there are at most this many.
 PRELOAD_AT_MOST: Final = 100_000
-FLUSH_BYTES: Final = 16 * 1024 * 1024
+FLUSH_BYTES: Final = 4 * 1024 * 1024
 
 
 class StoreHttpCache:

@@ -257,20 +257,29 @@ async def check_packages(
     *,
     on_result: Callable[[CheckResult], Awaitable[None] | None] | None = None,
 ) -> list[CheckResult]:
-    """Check every package with at most ``settings.task_limit`` in flight; results in order."""
+    """Check every package with at most ``settings.task_limit`` in flight.
+
+    Results come back in input order, unless ``on_result`` takes them: then they are
+    handed over as they finish and not kept, so memory stays flat on a large tree.
+    """
     settings = settings or CheckSettings()
     records = list(records)
-    results: list[CheckResult | None] = [None] * len(records)
-    slots = asyncio.Semaphore(settings.task_limit)
+    keep = on_result is None
+    results: list[CheckResult | None] = [None] * len(records) if keep else []
+    pending = iter(enumerate(records))
 
-    async def one(index: int, record: PackageRecord) -> None:
-        async with slots:
+    async def worker() -> None:
+        # A fixed set of workers pulling from one iterator, rather than a task per package:
+        # ten thousand waiting coroutines cost memory and scheduling for nothing.
+        for index, record in pending:
             result = await check_package(record, ctx, settings)
-        results[index] = result
-        if on_result is not None:
-            outcome = on_result(result)
-            if outcome is not None:
-                await outcome
+            if keep:
+                results[index] = result
+            elif on_result is not None:
+                outcome = on_result(result)
+                if outcome is not None:
+                    await outcome
 
-    await asyncio.gather(*(one(i, r) for i, r in enumerate(records)))
+    workers = max(1, min(settings.task_limit, len(records)))
+    await asyncio.gather(*(worker() for _ in range(workers)))
     return [r for r in results if r is not None]

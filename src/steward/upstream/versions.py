@@ -59,6 +59,11 @@ __all__ = [
 ]
 
 
+#: Entries kept by each of the caches below: the same tags and versions are read many times
+#: while one package is recommended; a small cache gets that, a large one costs memory.
+_CACHE: Final = 4096
+
+
 class InvalidTagRules(ValueError):
     """Tag rules that cannot be applied; the message names the key and its value.
 
@@ -293,7 +298,7 @@ def _separate(text: str, separator: str | None) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=_CACHE)
 def read_tag(tag: str, rules: TagRules | None = None) -> TagReading:
     """Read one tag as a version under ``rules``, or say why it is not one.
 
@@ -373,7 +378,7 @@ def _numbers(version: str) -> list[str]:
     return match.group().split(".") if match else []
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=_CACHE)
 def numeric_parts(version: str) -> tuple[int, ...]:
     """The leading numbers of ``version``: its major, minor, ... release numbers.
 
@@ -385,7 +390,7 @@ def numeric_parts(version: str) -> tuple[int, ...]:
     return tuple(int(number) for number in _numbers(version))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=_CACHE)
 def is_placeholder(version: str) -> bool:
     """Whether ``version`` is a stand-in rather than a release: ``0.0.0``, ``9999``, ``9000``.
 
@@ -408,7 +413,7 @@ def is_placeholder(version: str) -> bool:
     return whole and round_number and all(int(n) == 0 for n in rest)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=_CACHE)
 def version_problem(version: str) -> str | None:
     """Why ``version`` cannot be a release version, or ``None`` when it can.
 
@@ -450,7 +455,7 @@ _GIT_DESCRIBE: Final = re.compile(r"(?P<base>.+?)-(?P<count>\d+)-g(?P<hash>[0-9a
 _GO_PSEUDO: Final = re.compile(r".+[-.]0\.\d{14}-[0-9a-f]{12}")
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=_CACHE)
 def _prerelease_marker(version: str) -> tuple[int, str] | None:
     """Where the first pre-release word starts in ``version``, and the word."""
     tokens = [(m.start(), m.group().lower()) for m in _TOKEN.finditer(version)]
@@ -471,7 +476,7 @@ def _prerelease_marker(version: str) -> tuple[int, str] | None:
     return None
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=_CACHE)
 def rpm_version(version: str) -> str:
     """``version`` as a packager writes it in an rpm ``Version:``, so that rpm orders it.
 
@@ -547,7 +552,7 @@ def _is_date(digits: str) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=_CACHE)
 def version_scheme(version: str) -> VersionScheme:
     """The numbering scheme ``version`` belongs to.
 
@@ -565,7 +570,7 @@ def version_scheme(version: str) -> VersionScheme:
     return VersionScheme.SINGLE_NUMBER if len(numbers) == 1 else VersionScheme.SEMANTIC
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=_CACHE)
 def comparable_group(version: str) -> SchemeGroup:
     """The group of schemes whose versions rpm order compares meaningfully with this one.
 
@@ -596,7 +601,7 @@ class Classification:
     reason: str
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=_CACHE)
 def classify_version(
     version: str, *, gnome_odd_minor: bool = False, date_versions: bool = False
 ) -> Classification:

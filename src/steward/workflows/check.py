@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ class CheckRun:
     seconds: float = 0.0
     fetch: FetchStats | None = None
     new_releases: dict[str, int] = field(default_factory=dict)
+    release_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[CheckResult]:
@@ -131,7 +132,11 @@ async def _run(
     credentials = Credentials.from_env()
     if config.network.key_file is not None:
         credentials = credentials | Credentials.from_file(config.network.key_file)
+    fetching = fetch_config(config, options.concurrency)
     settings = CheckSettings(
+        # Enough packages in flight to keep every request slot busy, and no more: each
+        # holds its parsed responses until it is done.
+        task_limit=fetching.concurrency * 2,
         policy=Policy(track=Track(options.policy)),
         package_configs=package_configs(distro, config),
         url_rewrites=config.url_rewrites,
@@ -151,7 +156,10 @@ async def _run(
                     run.new_releases[key] = len(releases)
 
     async def on_result(result: CheckResult) -> None:
-        run.results.append(result)
+        # The run keeps a slim copy: the releases are in the store now, and ten thousand
+        # packages' release lists would otherwise stay in memory until the end.
+        run.results.append(replace(result, releases=()))
+        run.release_counts[result.package] = len(result.releases)
         pending.append(_record(tree, result))
         if progress is not None:
             progress(result)
@@ -160,9 +168,7 @@ async def _run(
 
     cache = store.http_cache()
     await asyncio.to_thread(cache.preload)
-    async with Fetcher(
-        fetch_config(config, options.concurrency), cache=cache, credentials=credentials
-    ) as fetcher:
+    async with Fetcher(fetching, cache=cache, credentials=credentials) as fetcher:
         ctx = SourceContext(fetcher=fetcher, base_urls=config.base_urls)
         await check_packages(todo, ctx, settings, on_result=on_result)
         run.fetch = fetcher.stats

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import json
 import os
 import threading
 import zlib
@@ -529,9 +528,9 @@ class Store:
                 "status": 200,
                 "etag": response.etag,
                 "last_modified": response.last_modified,
-                # Round-tripped through JSON so that only plain strings are stored.
-                "headers": json.loads(json.dumps(dict(response.headers))),
-                "body": zlib.compress(response.body, 6),
+                "headers": {str(k): str(v) for k, v in response.headers.items()},
+                # Level 1: nearly the size of level 6 on JSON, at a fraction of the CPU.
+                "body": zlib.compress(response.body, 1),
                 "stored_at": now,
             }
             for url, response in responses.items()

@@ -333,11 +333,11 @@ def _compare_with_current(
     if old.outcome is not BuildOutcome.SUCCEEDED:
         report.notes.append("the current version did not build; no comparison")
         return None
-    workdir = Path(tempfile.mkdtemp(prefix="steward-compare-"))
-    try:
-        return compare.compare_rpms(old.artifacts, new_rpms, tree=distro, workdir=workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    # Kept beside the report: abidiff's full reports are referenced from it.
+    workdir = options.output / f"{record.name}-{options.target}" / "compare"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    return compare.compare_rpms(old.artifacts, new_rpms, tree=distro, workdir=workdir)
 
 
 def _commit_message(

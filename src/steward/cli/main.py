@@ -511,7 +511,11 @@ def _cells(row: Any) -> list[str]:
 def _print_outdated(rows: list[Any], total: int) -> None:
     table = Table(title_justify="left")
     for column in _COLUMNS:
-        table.add_column(column, no_wrap=column != "Recommended")
+        if column in ("Package", "Newest upstream"):
+            # Long names and versions fold onto a second line; the numbers that matter don't.
+            table.add_column(column, overflow="fold", max_width=32)
+        else:
+            table.add_column(column, no_wrap=True)
     for row in rows:
         table.add_row(*(_escape(c) for c in _cells(row)))
     out.print(table)

@@ -149,7 +149,7 @@ class Recommendation:
 
     ``recommended`` is the release to upgrade to, ``None`` when the package should stay
     where it is (up to date, ahead, pinned, or nothing eligible). ``newest`` is the newest
-    release of any class and ``newest_stable`` the newest stable one, both among releases
+    release of any class but snapshots and ``newest_stable`` the newest stable one, among releases
     in the packaged version's numbering scheme. ``versions_behind`` counts the stable
     releases in that scheme newer than the packaged version; ``days_behind`` is the number
     of days between the packaged version's release and the recommended one (0 when the
@@ -361,7 +361,10 @@ def recommend_version(
         r for r in candidates if classes[r] in allowed and _in_scope(r, current_parts, track)
     ]
 
-    newest = _newest(candidates)
+    # A snapshot (a Go pseudo-version, a dated build) is not a release: it is set aside
+    # from "newest" too, unless the upstream publishes nothing else.
+    releases_proper = [r for r in candidates if classes[r] is not ReleaseClass.SNAPSHOT]
+    newest = _newest(releases_proper or candidates)
     newest_stable = _newest(stable)
     best = _newest(eligible)
     upgrade = best if best and compare_versions(best.version, current) > 0 else None

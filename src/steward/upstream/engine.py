@@ -139,7 +139,8 @@ def _apply_rules(raw: Sequence[Release], rules: TagRules, *, tags: bool) -> list
         if version is None or version in seen:
             continue
         seen.add(version)
-        out.append(dataclasses.replace(release, version=version))
+        # Built directly: dataclasses.replace costs more than the rest of this loop.
+        out.append(Release(release.tag, version, release.date, release.url, release.prerelease))
     return out
 
 

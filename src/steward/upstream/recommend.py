@@ -178,11 +178,18 @@ def _compare_releases(a: Release, b: Release) -> int:
     return compare_versions(a.version, b.version)
 
 
+def _key(release: Release) -> tuple[object, ...]:
+    return upstream_version_key(release.version)
+
+
 def _newest(releases: Iterable[Release]) -> Release | None:
+    """The newest release; of equal versions, the first."""
     newest: Release | None = None
+    newest_key: tuple[object, ...] = ()
     for release in releases:
-        if newest is None or compare_versions(release.version, newest.version) > 0:
-            newest = release
+        key = _key(release)
+        if newest is None or key > newest_key:
+            newest, newest_key = release, key
     return newest
 
 
@@ -197,11 +204,11 @@ def _dominant_group(releases: Sequence[Release]) -> SchemeGroup:
 
 def _unique(releases: Iterable[Release]) -> tuple[list[Release], list[SetAside]]:
     """Releases sorted by rpm order, one per version; the first of equal versions is kept."""
-    ordered = sorted(releases, key=lambda r: upstream_version_key(r.version))
+    ordered = sorted(releases, key=_key)
     kept: list[Release] = []
     duplicates: list[SetAside] = []
     for release in ordered:
-        if kept and compare_versions(kept[-1].version, release.version) == 0:
+        if kept and _key(kept[-1]) == _key(release):
             duplicates.append(SetAside(release, f"same version as tag {kept[-1].tag!r}"))
         else:
             kept.append(release)
@@ -238,7 +245,8 @@ def _stale_lines(
         major = numeric_parts(release.version)[0]
         if release.date is not None:
             lines.setdefault(major, []).append(release.date)
-    matching = [r.date for r in releases if r.date and compare_versions(r.version, current) == 0]
+    current_key = upstream_version_key(current)
+    matching = [r.date for r in releases if r.date and _key(r) == current_key]
     # Without the packaged release's own date, its line's latest release stands in for it.
     reference = max(matching or lines.get(current_major, []), default=None)
     if reference is None:
@@ -367,11 +375,12 @@ def recommend_version(
     newest = _newest(releases_proper or candidates)
     newest_stable = _newest(stable)
     best = _newest(eligible)
-    upgrade = best if best and compare_versions(best.version, current) > 0 else None
+    current_key = upstream_version_key(current)
+    upgrade = best if best and _key(best) > current_key else None
     recommended = None if policy.track is Track.PINNED else upgrade
-    matches = [r for r in releases if compare_versions(r.version, current) == 0]
+    matches = [r for r in releases if _key(r) == current_key]
     current_release = next((r for r in matches if r.date is not None), None)
-    behind = sum(1 for r in stable if compare_versions(r.version, current) > 0)
+    behind = sum(1 for r in stable if _key(r) > current_key)
     days = None
     if recommended and recommended.date and current_release and current_release.date:
         days = max(0, (recommended.date.date() - current_release.date.date()).days)

@@ -298,7 +298,6 @@ def _separate(text: str, separator: str | None) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=_CACHE)
 def read_tag(tag: str, rules: TagRules | None = None) -> TagReading:
     """Read one tag as a version under ``rules``, or say why it is not one.
 
@@ -330,6 +329,15 @@ def read_tag(tag: str, rules: TagRules | None = None) -> TagReading:
         text, rejected = _strip_path(text, rules.package_name)
     if rejected is not None:
         return TagReading(tag, None, rejected)
+    if (plain := _PLAIN.fullmatch(text)) and rules.separator in (None, "."):
+        # Most tags are v1.2.3 or 1.2.3: nothing below would change them.
+        text = plain.group(1)
+        problem = version_problem(text)
+        if problem is not None:
+            return TagReading(tag, None, problem)
+        if tag in rules.ignored or text in rules.ignored:
+            return TagReading(tag, None, "ignored by the rules")
+        return TagReading(tag, text)
     for _ in range(3):  # name-release-v1.0 needs more than one pass
         before = text
         text = _strip_name(text, rules.package_name)
@@ -452,6 +460,7 @@ _SNAPSHOT_WORDS: Final = frozenset({"snapshot", "nightly", "git", "svn", "hg", "
 _TOKEN: Final = re.compile(r"\d+|[a-zA-Z]+|[^0-9a-zA-Z]")
 _GIT_DESCRIBE: Final = re.compile(r"(?P<base>.+?)-(?P<count>\d+)-g(?P<hash>[0-9a-f]{4,40})")
 # Go module pseudo-versions: v0.7.1-0.20240101120000-abcdef123456, v1.2.3-pre.0.2024…-abc…
+_PLAIN: Final = re.compile(r"[vV]?(\d+(?:\.\d+)*)")
 _GO_PSEUDO: Final = re.compile(r".+[-.]0\.\d{14}-[0-9a-f]{12}")
 
 

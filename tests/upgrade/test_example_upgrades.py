@@ -127,6 +127,19 @@ def test_all_outdated_over_the_example_distribution(tmp_path: Path) -> None:
         second = run_upgrades(jobs, distro.profile, config, options, distro=distro)
         assert all(o.skipped for o in second)
 
+        # The command line finds the same work from the stored checks, and skips it all.
+        config_file = tmp_path / "cli.toml"
+        lines = ["[network]", "allow_private = true", "[network.base_url_overrides]"]
+        lines += [f'"{k}" = "{v}"' for k, v in overrides.items()]
+        config_file.write_text("\n".join(lines) + "\n")
+        cli = subprocess.run(
+            [STEWARD, "upgrade", str(tree), "--all-outdated", "--output", str(tmp_path / "out"),
+             "--db", str(tmp_path / "db.sqlite"), "--config", str(config_file)],
+            capture_output=True, text=True, env={**GIT_ENV, "COLUMNS": "200"},
+        )  # fmt: skip
+        assert cli.returncode == 0, cli.stdout + cli.stderr
+        assert cli.stdout.count("skipped") == len(jobs)
+
     assert git(tree, "rev-parse", "HEAD") == head
     assert git(tree, "status", "--porcelain") == ""
     branches = git(tree, "branch", "--list", "steward/upgrade/*").split()

@@ -333,6 +333,7 @@ class Store:
         driver_time: Callable[[Any], Any] = to_driver if to_driver is not None else _same
         seen = driver_time(now)
         rows: list[dict[str, Any]] = []
+        inserts: list[dict[str, Any]] = []  # releases of upstreams stored for the first time
         new: dict[str, tuple[Release, ...]] = {}
         stored: dict[int, set[str]] = {}
         for upstream_id, version in known:
@@ -346,10 +347,12 @@ class Store:
                 unchanged.append(upstream_id)
                 continue
             fresh = []
+            # A new upstream has nothing to conflict with: a plain INSERT is much cheaper.
+            target = inserts if key in created else rows
             for release in versions.values():
                 if (upstream_id, release.version) not in known:
                     fresh.append(release)
-                rows.append(
+                target.append(
                     {
                         "upstream_id": upstream_id,
                         "version": release.version,
@@ -379,6 +382,8 @@ class Store:
                 },
             )
             _executemany(connection, upsert, rows)
+        if inserts:
+            _executemany(connection, _RELEASES.insert(), inserts)
         for chunk in _chunks(unchanged):
             connection.execute(
                 _RELEASES.update()

@@ -330,14 +330,20 @@ def read_tag(tag: str, rules: TagRules | None = None) -> TagReading:
     if rejected is not None:
         return TagReading(tag, None, rejected)
     if (plain := _PLAIN.fullmatch(text)) and rules.separator in (None, "."):
-        # Most tags are v1.2.3 or 1.2.3: nothing below would change them.
+        # Most tags are v1.2.3 or 1.2.3: none of the clean-ups below would change them.
         text = plain.group(1)
-        problem = version_problem(text)
-        if problem is not None:
-            return TagReading(tag, None, problem)
-        if tag in rules.ignored or text in rules.ignored:
-            return TagReading(tag, None, "ignored by the rules")
-        return TagReading(tag, text)
+    else:
+        text = _clean(text, rules)
+    problem = version_problem(text)
+    if problem is not None:
+        return TagReading(tag, None, problem)
+    if tag in rules.ignored or text in rules.ignored:
+        return TagReading(tag, None, "ignored by the rules")
+    return TagReading(tag, text)
+
+
+def _clean(text: str, rules: TagRules) -> str:
+    """The name, word and ``v`` prefixes, separators, suffixes and patch levels."""
     for _ in range(3):  # name-release-v1.0 needs more than one pass
         before = text
         text = _strip_name(text, rules.package_name)
@@ -348,13 +354,7 @@ def read_tag(tag: str, rules: TagRules | None = None) -> TagReading:
             break
     text = _separate(text, rules.separator)
     text = _SUFFIX.sub("", text)
-    text = _PATCH_LEVEL.sub(r"p\1", text)
-    problem = version_problem(text)
-    if problem is not None:
-        return TagReading(tag, None, problem)
-    if tag in rules.ignored or text in rules.ignored:
-        return TagReading(tag, None, "ignored by the rules")
-    return TagReading(tag, text)
+    return _PATCH_LEVEL.sub(r"p\1", text)
 
 
 def tag_to_version(tag: str, rules: TagRules | None = None) -> str | None:

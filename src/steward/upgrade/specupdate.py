@@ -47,7 +47,9 @@ def version_spellings(version: str) -> list[tuple[str, str]]:
     """Other ways a version is written, as (name, spelling), dotted form excluded.
 
     >>> version_spellings("1.18.1")
-    [('underscores', '1_18_1'), ('dashes', '1-18-1'), ('no separators', '1181')]
+    [('underscores', '1_18_1'), ('dashes', '1-18-1')]
+    >>> version_spellings("2.9.1")[-1]
+    ('no separators', '291')
     """
     parts = version.split(".")
     if len(parts) < 2:

@@ -130,6 +130,13 @@ class Store:
         """The database URL, password hidden."""
         return self._engine.url.render_as_string(hide_password=True)
 
+    def connection_url(self) -> str:
+        """The database URL with its password, to open the same database elsewhere.
+
+        Never log or print it; :attr:`url` is the one to show.
+        """
+        return self._engine.url.render_as_string(hide_password=False)
+
     def close(self) -> None:
         """Write out buffered HTTP cache entries and release every connection."""
         if self._http_cache is not None:

@@ -9,6 +9,10 @@ which checks only the packages the interrupted run had not stored.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,11 +21,13 @@ from typing import Any
 
 from steward.config import Config
 from steward.distro.tree import Distro, PackageRecord
-from steward.store import Store
+from steward.store import Store, StoreError
+from steward.store.httpcache import StoreHttpCache
 from steward.store.records import CheckRecord, CheckRow
+from steward.store.writer import write_frame
 from steward.upstream.credentials import Credentials
 from steward.upstream.engine import CheckResult, CheckSettings, check_packages
-from steward.upstream.fetch import FetchConfig, Fetcher, FetchStats
+from steward.upstream.fetch import CachedResponse, FetchConfig, Fetcher, FetchStats
 from steward.upstream.recommend import Policy, Track
 from steward.upstream.resolve import load_package_configs
 from steward.upstream.sources.base import SourceContext
@@ -144,16 +150,20 @@ async def _run(
     pending: list[CheckRecord] = []
     last_flush = time.monotonic()
     writer_lock = asyncio.Lock()
+    # Cached responses go to the writer with each batch of results, never on their own.
+    cache = StoreHttpCache(store, flush_at=1 << 30, flush_bytes=1 << 40)
+    await asyncio.to_thread(cache.preload)
+    writer = _Writer.start(store, run_id)
 
     async def flush() -> None:
         nonlocal pending, last_flush
         async with writer_lock:
             batch, pending = pending, []
             last_flush = time.monotonic()
-            if batch:
-                outcome = await asyncio.to_thread(store.record_results, run_id, batch)
-                for key, releases in outcome.fresh_releases().items():
-                    run.new_releases[key] = len(releases)
+            responses = cache.take()
+            if batch or responses:
+                await asyncio.to_thread(writer.send, batch, responses)
+            cache.release(responses, committed=True)
 
     async def on_result(result: CheckResult) -> None:
         # The run keeps a slim copy: the releases are in the store now, and ten thousand
@@ -166,17 +176,87 @@ async def _run(
         if len(pending) >= _BATCH or time.monotonic() - last_flush > _BATCH_SECONDS:
             await flush()
 
-    cache = store.http_cache()
-    await asyncio.to_thread(cache.preload)
-    async with Fetcher(fetching, cache=cache, credentials=credentials) as fetcher:
-        ctx = SourceContext(fetcher=fetcher, base_urls=config.base_urls)
-        await check_packages(todo, ctx, settings, on_result=on_result)
-        run.fetch = fetcher.stats
-    await flush()
-    await asyncio.to_thread(cache.flush)
+    try:
+        async with Fetcher(fetching, cache=cache, credentials=credentials) as fetcher:
+            ctx = SourceContext(fetcher=fetcher, base_urls=config.base_urls)
+            await check_packages(todo, ctx, settings, on_result=on_result)
+            run.fetch = fetcher.stats
+        await flush()
+    finally:
+        run.new_releases.update(await asyncio.to_thread(writer.close))
     store.finish_run(run_id)
     run.seconds = time.monotonic() - started
     return run
+
+
+class _Writer:
+    """Writes a run's results to the store in a process of its own.
+
+    Writing release rows and cached bodies is a third of a scan's CPU; in a thread it
+    competes with the event loop for the interpreter lock, in a process it uses the
+    other core. Each batch is one transaction there, so a run killed at any moment keeps
+    what was committed (the writer finishes what it received, then sees its input end).
+    ``STEWARD_WRITER=thread``, or a process that cannot start, writes in a thread instead.
+    """
+
+    def __init__(self, store: Store, run_id: int) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.fresh: dict[str, int] = {}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def start(cls, store: Store, run_id: int) -> _Writer:
+        writer = cls(store, run_id)
+        if os.environ.get("STEWARD_WRITER", "process") == "thread":
+            return writer
+        try:
+            writer.process = subprocess.Popen(
+                [sys.executable, "-m", "steward.store.writer"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            assert writer.process.stdin is not None
+            # The URL goes through the pipe, not the command line: it may hold a password.
+            write_frame(writer.process.stdin, (store.connection_url(), run_id))
+        except OSError:
+            writer.process = None
+        return writer
+
+    def send(self, records: list[CheckRecord], responses: dict[str, CachedResponse]) -> None:
+        if self.process is None:
+            if responses:
+                self.store.store_responses(responses)
+            if records:
+                outcome = self.store.record_results(self.run_id, records)
+                for key, releases in outcome.fresh_releases().items():
+                    self.fresh[key] = len(releases)
+            return
+        assert self.process.stdin is not None
+        try:
+            write_frame(self.process.stdin, (records, responses))
+        except BrokenPipeError as exc:
+            raise StoreError("the store writer stopped; its messages are above") from exc
+
+    def close(self) -> dict[str, int]:
+        """Wait until every batch is written; the fresh release counts by upstream."""
+        if self.process is None:
+            return self.fresh
+        assert self.process.stdin is not None
+        try:
+            write_frame(self.process.stdin, None)
+        except BrokenPipeError:
+            pass
+        out, _ = self.process.communicate(timeout=600)  # also closes its input
+        try:
+            reply = json.loads(out.decode("utf-8").strip().splitlines()[-1])
+        except (ValueError, IndexError) as exc:
+            raise StoreError(
+                f"the store writer ended with status {self.process.returncode} and no answer"
+            ) from exc
+        if reply.get("error"):
+            raise StoreError(f"writing results failed: {reply['error']}")
+        return {str(k): int(v) for k, v in reply["fresh"].items()}
 
 
 def _record(tree: str, result: CheckResult) -> CheckRecord:

@@ -9,6 +9,7 @@ which checks only the packages the interrupted run had not stored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -243,10 +244,8 @@ class _Writer:
         if self.process is None:
             return self.fresh
         assert self.process.stdin is not None
-        try:
+        with contextlib.suppress(BrokenPipeError):
             write_frame(self.process.stdin, None)
-        except BrokenPipeError:
-            pass
         out, _ = self.process.communicate(timeout=600)  # also closes its input
         try:
             reply = json.loads(out.decode("utf-8").strip().splitlines()[-1])

@@ -113,7 +113,7 @@ def update_spec(
         raise UpgradeError(
             UpgradeStep.SPEC, f"{spec_path.name}: {exc}; edit the spec by hand"
         ) from exc
-    _check_sources_follow(editor, old_version, notes)
+    _check_sources_follow(editor, old_version)
     editor.write()
     spec = editor.spec
     return SpecUpdate(spec.version or version, spec.release, spec.evr, tuple(notes))
@@ -181,7 +181,7 @@ def _replace_in_line(editor: SpecEditor, line: int, old: str, new: str) -> None:
     editor._commit(lines, "", f"replace {old!r} on line {line}")
 
 
-def _check_sources_follow(editor: SpecEditor, old: str, notes: list[str]) -> None:
+def _check_sources_follow(editor: SpecEditor, old: str) -> None:
     """A remote source that still names the old version would fetch the old tarball."""
     new = editor.spec.version or ""
     stale = re.compile(rf"(?<![\w.]){re.escape(old)}(?![\w]|\.\d)")

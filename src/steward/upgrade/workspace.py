@@ -19,7 +19,14 @@ from pathlib import Path
 
 from steward.upgrade.model import UpgradeError, UpgradeStep
 
-__all__ = ["Workspace", "branch_name", "find_repository", "open_workspace"]
+__all__ = [
+    "Workspace",
+    "branch_exists",
+    "branch_name",
+    "find_repository",
+    "open_workspace",
+    "run_git",
+]
 
 _GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",
@@ -34,14 +41,17 @@ def branch_name(package: str, version: str) -> str:
     return f"steward/upgrade/{safe}"
 
 
-def _git(*argv: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_git(
+    *argv: str, cwd: Path, check: bool = True, step: UpgradeStep = UpgradeStep.WORKTREE
+) -> subprocess.CompletedProcess[str]:
+    """Run git without prompts or system config; a failure is an UpgradeError of ``step``."""
     env = {**os.environ, **_GIT_ENV}
     proc = subprocess.run(
         ["git", *argv], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
     )
     if check and proc.returncode != 0:
         raise UpgradeError(
-            UpgradeStep.WORKTREE,
+            step,
             f"git {' '.join(argv[:2])} failed in {cwd}: {proc.stderr.strip() or proc.stdout}",
         )
     return proc
@@ -49,7 +59,7 @@ def _git(*argv: str, cwd: Path, check: bool = True) -> subprocess.CompletedProce
 
 def find_repository(folder: Path) -> Path | None:
     """The top of the git repository holding ``folder``, or ``None``."""
-    proc = _git("rev-parse", "--show-toplevel", cwd=folder, check=False)
+    proc = run_git("rev-parse", "--show-toplevel", cwd=folder, check=False)
     if proc.returncode != 0:
         return None
     return Path(proc.stdout.strip())
@@ -71,7 +81,7 @@ class Workspace:
         """Stage every change in the package folder and commit it; returns the commit id."""
         if self.worktree is None:
             raise UpgradeError(UpgradeStep.COMMIT, "not a git workspace: nothing to commit")
-        _git("add", "--all", "--", str(self.package_dir), cwd=self.worktree)
+        run_git("add", "--all", "--", str(self.package_dir), cwd=self.worktree)
         name, _, email = author.partition("<")
         identity = [
             "-c",
@@ -79,8 +89,10 @@ class Workspace:
             "-c",
             f"user.email={email.rstrip('>').strip() or 'steward@localhost'}",
         ]
-        _git(*identity, "commit", "--quiet", f"--author={author}", "-m", message, cwd=self.worktree)
-        self.committed = _git("rev-parse", "HEAD", cwd=self.worktree).stdout.strip()
+        run_git(
+            *identity, "commit", "--quiet", f"--author={author}", "-m", message, cwd=self.worktree
+        )
+        self.committed = run_git("rev-parse", "HEAD", cwd=self.worktree).stdout.strip()
         return self.committed
 
     def diff_against_original(self, original: Path, patch_file: Path) -> Path:
@@ -99,7 +111,7 @@ class Workspace:
     def close(self) -> None:
         """Remove the worktree folder but keep the branch and its commit."""
         if self.repository is not None and self.worktree is not None:
-            _git("worktree", "remove", "--force", str(self.worktree), cwd=self.repository,
+            run_git("worktree", "remove", "--force", str(self.worktree), cwd=self.repository,
                  check=False)  # fmt: skip
         shutil.rmtree(self.scratch, ignore_errors=True)
 
@@ -107,13 +119,13 @@ class Workspace:
         """Undo everything: worktree, branch, copy. The user's tree stays as it was."""
         self.close()
         if self.repository is not None and self.branch is not None:
-            _git("branch", "-D", self.branch, cwd=self.repository, check=False)
+            run_git("branch", "-D", self.branch, cwd=self.repository, check=False)
         if self.result_dir is not None:
             shutil.rmtree(self.result_dir, ignore_errors=True)
 
 
 def branch_exists(repository: Path, branch: str) -> bool:
-    return _git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}",
+    return run_git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}",
                 cwd=repository, check=False).returncode == 0  # fmt: skip
 
 
@@ -137,6 +149,6 @@ def open_workspace(package_dir: Path, branch: str, *, result_root: Path) -> Work
             f"(delete the branch to make it again)",
         )
     worktree = scratch / "worktree"
-    _git("worktree", "add", "--quiet", "-b", branch, str(worktree), "HEAD", cwd=repository)
+    run_git("worktree", "add", "--quiet", "-b", branch, str(worktree), "HEAD", cwd=repository)
     relative = package_dir.relative_to(repository)
     return Workspace(worktree / relative, repository, worktree, branch, scratch)

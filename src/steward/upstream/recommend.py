@@ -174,10 +174,6 @@ _ELIGIBLE_WITH_PRERELEASES = frozenset(
 )
 
 
-def _compare_releases(a: Release, b: Release) -> int:
-    return compare_versions(a.version, b.version)
-
-
 def _key(release: Release) -> tuple[object, ...]:
     return upstream_version_key(release.version)
 

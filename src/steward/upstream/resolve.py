@@ -125,11 +125,6 @@ def load_package_configs(tree: Path) -> dict[str, dict[str, Any]]:
     return configs
 
 
-def package_folder_config(folder: Path) -> dict[str, Any] | None:
-    path = folder / "steward.toml"
-    return _read_toml(path) if path.is_file() else None
-
-
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))

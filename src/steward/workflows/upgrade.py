@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import difflib
+import json
 import re
 import shutil
 import tempfile
@@ -34,7 +35,14 @@ from steward.upgrade import extract, patches, sources
 from steward.upgrade.model import BuildOutcome, PatchVerdict, UpgradeError, UpgradeStep
 from steward.upgrade.report import UpgradeReport, write_reports
 from steward.upgrade.specupdate import changelog_items, update_spec
-from steward.upgrade.workspace import Workspace, branch_exists, branch_name, open_workspace
+from steward.upgrade.workspace import (
+    Workspace,
+    branch_exists,
+    branch_name,
+    find_repository,
+    open_workspace,
+    run_git,
+)
 from steward.upstream.credentials import Credentials
 from steward.upstream.fetch import Fetcher
 from steward.workflows.check import fetch_config
@@ -396,22 +404,14 @@ def _propose(
 
 
 def _remote_url(repository: Path, remote: str) -> str:
-    import subprocess
-
-    proc = subprocess.run(
-        ["git", "remote", "get-url", remote], cwd=repository, capture_output=True, text=True
-    )
+    proc = run_git("remote", "get-url", remote, cwd=repository, check=False)
     if proc.returncode != 0:
         raise UpgradeError(UpgradeStep.PROPOSE, f"no git remote named {remote}")
     return proc.stdout.strip()
 
 
 def _current_branch(repository: Path) -> str:
-    import subprocess
-
-    proc = subprocess.run(
-        ["git", "symbolic-ref", "--short", "HEAD"], cwd=repository, capture_output=True, text=True
-    )
+    proc = run_git("symbolic-ref", "--short", "HEAD", cwd=repository, check=False)
     return proc.stdout.strip() or "main"
 
 
@@ -450,15 +450,11 @@ def run_upgrades(
 
 
 def _already_done(record: PackageRecord, target: str, options: UpgradeOptions) -> str | None:
-    from steward.upgrade.workspace import find_repository
-
     repository = find_repository(record.folder)
     if repository is not None and branch_exists(repository, branch_name(record.name, target)):
         return f"branch {branch_name(record.name, target)} exists (done before)"
     report = options.output / f"{record.name}-{target}" / "report.json"
     if repository is None and report.is_file():
-        import json
-
         status = json.loads(report.read_text(encoding="utf-8")).get("status")
         if status in ("ready", "needs-human"):
             return f"done before ({report})"

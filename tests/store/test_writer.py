@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -24,22 +23,10 @@ def test_frames_round_trip() -> None:
     assert read_frame(stream) is None  # the end of the input reads as the end frame
 
 
-def test_writer_commits_what_it_received_when_its_input_ends(tmp_path: Path) -> None:
-    db = tmp_path / "store.sqlite"
-    with Store.open(db) as store:
-        run_id = store.start_run("tree", 1)
-        url = store.connection_url()
-    record = CheckRecord(
-        tree="tree",
-        package="jansson",
-        upstream=Upstream("github", "akheron/jansson"),
-        current_version="2.13",
-        releases=[Release("v2.14", "2.14")],
-    )
+def _writer(frames: list[object]) -> tuple[list[object], subprocess.CompletedProcess[bytes]]:
     stdin = io.BytesIO()
-    write_frame(stdin, (url, run_id))
-    write_frame(stdin, ([record], {}))
-    # No end frame: the input just stops, as when the run is killed.
+    for frame in frames:
+        write_frame(stdin, frame)
     proc = subprocess.run(
         [sys.executable, "-m", "steward.store.writer"],
         input=stdin.getvalue(),
@@ -47,7 +34,90 @@ def test_writer_commits_what_it_received_when_its_input_ends(tmp_path: Path) -> 
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr.decode()
-    assert json.loads(proc.stdout) == {"fresh": {}, "error": None}
+    out, replies = io.BytesIO(proc.stdout), []
+    while (reply := read_frame(out)) is not None:
+        replies.append(reply)
+    return replies, proc
+
+
+def _record(**changes: object) -> CheckRecord:
+    fields: dict[str, object] = {
+        "tree": "tree",
+        "package": "jansson",
+        "upstream": Upstream("github", "akheron/jansson"),
+        "current_version": "2.13",
+        "releases": [Release("v2.14", "2.14")],
+    }
+    fields.update(changes)
+    return CheckRecord(**fields)  # type: ignore[arg-type]
+
+
+def test_writer_commits_what_it_received_when_its_input_ends(tmp_path: Path) -> None:
+    db = tmp_path / "store.sqlite"
+    frames: list[object] = [
+        ("open", str(db)),
+        ("begin", "tree", 1, {}, True),
+        ("batch", [_record()]),
+    ]
+    # No end frame: the input just stops, as when the run is killed.
+    replies, _ = _writer(frames)
+    assert len(replies) == 1
+    status, run_id, resumed, done, states = replies[0]  # type: ignore[misc]
+    assert (status, resumed, done, states) == ("ok", False, set(), {})
     with Store.open(db) as store:
         assert [r.package for r in store.latest_checks("tree")] == ["jansson"]
         assert [s.release.version for s in store.releases_for("github:akheron/jansson")] == ["2.14"]
+        run = store.run(run_id)
+        assert run is not None and not run.finished  # resumable
+    # The next run of the same tree resumes it and learns what is already stored.
+    replies, _ = _writer([("open", str(db)), ("begin", "tree", 1, {}, True), ("end", True)])
+    assert replies[0] == ("ok", run_id, True, {"jansson"}, {})
+    assert replies[1] == ("done", {}, None)
+    with Store.open(db) as store:
+        run = store.run(run_id)
+        assert run is not None and run.finished
+
+
+def test_writer_stores_replaces_and_forgets_upstream_states(tmp_path: Path) -> None:
+    db = tmp_path / "store.sqlite"
+    kept = _record(state_key="k", state='{"v":[],"r":[]}')
+    replies, _ = _writer(
+        [("open", str(db)), ("begin", "tree", 1, {}, False), ("batch", [kept]), ("end", True)]
+    )
+    assert replies[-1] == ("done", {}, None)  # a new upstream's releases are not news
+    with Store.open(db) as store:
+        assert store.upstream_states() == {"k": '{"v":[],"r":[]}'}
+    # An unchanged upstream keeps its state; a failed check too; a fetch with nothing to
+    # revalidate forgets it.
+    unchanged = _record(state_key="k", unchanged=True)
+    failed = _record(state_key="k", error_code="timeout", error_message="slow")
+    replies, _ = _writer(
+        [
+            ("open", str(db)),
+            ("begin", "tree", 1, {}, False),
+            ("batch", [unchanged]),
+            ("batch", [failed]),
+            ("end", True),
+        ]
+    )
+    assert replies[0][-1] == {"k": '{"v":[],"r":[]}'}  # type: ignore[index]
+    with Store.open(db) as store:
+        assert store.upstream_states() == {"k": '{"v":[],"r":[]}'}
+    _writer(
+        [
+            ("open", str(db)),
+            ("begin", "tree", 1, {}, False),
+            ("batch", [_record(state_key="k")]),
+            ("end", True),
+        ]
+    )
+    with Store.open(db) as store:
+        assert store.upstream_states() == {}
+
+
+def test_writer_reports_a_store_it_cannot_open(tmp_path: Path) -> None:
+    replies, _ = _writer(
+        [("open", "postgresql://nobody@127.0.0.1:1/none"), ("begin", "tree", 1, {}, True)]
+    )
+    assert replies[0][0] == "error"  # type: ignore[index]
+    assert "cannot open the store" in str(replies[0][1])  # type: ignore[index]

@@ -303,8 +303,9 @@ def check(
     resume: Annotated[bool, typer.Option(help="Resume an interrupted run.")] = True,
 ) -> None:
     """Ask every package's upstream for its releases and store what to move to."""
+    from steward.store.errors import StoreError
     from steward.upstream.recommend import Track
-    from steward.workflows.check import CheckOptions
+    from steward.workflows.check import CheckOptions, open_link
 
     config = _load_cli_config(config_path)
     chosen_policy = policy or config.policy
@@ -312,12 +313,21 @@ def check(
         raise _usage_error(
             f"--policy {chosen_policy!r}: choose latest, same-major, same-minor or pinned"
         )
-    distro = _load_distro(path, profile, only, config)
+    # The store writer starts first: it opens the store on the other core while this
+    # process reads the tree.
+    link = open_link(db or config.db)
+    try:
+        distro = _load_distro(path, profile, only, config)
+    except BaseException:
+        link.close(False)
+        raise
     options = CheckOptions(
         policy=chosen_policy, concurrency=concurrency, resume=resume and not only, db=db
     )
-    with _open_store(db, config) as store:
-        run = _run_with_progress(distro, config, options, store)
+    try:
+        run = _run_with_progress(distro, config, options, link)
+    except StoreError as exc:
+        raise _usage_error(str(exc)) from exc
     if json_output:
         _emit_json(
             {
@@ -333,13 +343,13 @@ def check(
     raise typer.Exit(1 if run.failures else 0)
 
 
-def _run_with_progress(distro: Any, config: Any, options: Any, store: Any) -> Any:
+def _run_with_progress(distro: Any, config: Any, options: Any, link: Any) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from steward.workflows.check import run_check
 
     if not err.is_terminal:
-        return run_check(distro, config, options, store=store)
+        return run_check(distro, config, options, link=link)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -357,7 +367,7 @@ def _run_with_progress(distro: Any, config: Any, options: Any, store: Any) -> An
             distro,
             config,
             options,
-            store=store,
+            link=link,
             progress=lambda _result: bar.advance(task),
             on_start=started,
         )

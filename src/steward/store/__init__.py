@@ -7,9 +7,17 @@ Start with :class:`Store` (:meth:`Store.open`); the values it takes and returns 
 :mod:`steward.store.records`, and where the database lives is decided in :mod:`steward.store.db`.
 """
 
-from steward.store.db import StoreError, database_url, default_database_path
-from steward.store.queries import Store
-from steward.store.records import CheckRecord, CheckRow, RecordOutcome, RunRow, StoredRelease
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from steward.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from steward.store.db import database_url, default_database_path
+    from steward.store.queries import Store
+    from steward.store.records import CheckRecord, CheckRow, RecordOutcome, RunRow, StoredRelease
 
 __all__ = [
     "CheckRecord",
@@ -22,3 +30,23 @@ __all__ = [
     "database_url",
     "default_database_path",
 ]
+
+# Loaded on first use: SQLAlchemy takes a quarter of a second to import, and a check run's
+# main process never needs it (its store writer does).
+_LAZY = {
+    "CheckRecord": "steward.store.records",
+    "CheckRow": "steward.store.records",
+    "RecordOutcome": "steward.store.records",
+    "RunRow": "steward.store.records",
+    "StoredRelease": "steward.store.records",
+    "Store": "steward.store.queries",
+    "database_url": "steward.store.db",
+    "default_database_path": "steward.store.db",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

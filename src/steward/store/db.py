@@ -18,6 +18,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
+from steward.store.errors import StoreError
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -38,7 +40,7 @@ DB_ENV: Final = "STEWARD_DB"
 # The newest revision in migrations/versions. Comparing the stored revision with this
 # constant lets an up-to-date database open without importing Alembic at all; a test
 # checks that it names the head of the shipped revisions.
-SCHEMA_REVISION: Final = "0001"
+SCHEMA_REVISION: Final = "0002"
 MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
 # Execution option marking a write transaction: on SQLite it begins with BEGIN IMMEDIATE.
 WRITE: Final = "steward_write"
@@ -46,10 +48,6 @@ WRITE: Final = "steward_write"
 BUSY_TIMEOUT_MS: Final = 30_000
 # Arbitrary but fixed: serialises concurrent schema upgrades of one PostgreSQL database.
 _PG_MIGRATION_LOCK: Final = 0x57E3A2D
-
-
-class StoreError(Exception):
-    """The store cannot be opened or used; the message names the database (without password)."""
 
 
 def default_database_path() -> Path:

@@ -37,6 +37,7 @@ __all__ = [
     "UTCDateTime",
     "UpstreamRecord",
     "UpstreamReleaseRecord",
+    "UpstreamState",
 ]
 
 # Named constraints let later Alembic revisions drop or alter them (SQLite batch mode needs
@@ -207,4 +208,21 @@ class HttpCacheEntry(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[_dt.datetime]
+
+
+class UpstreamState(Base):
+    """What the last successful fetch of an upstream saw: its validators and raw releases.
+
+    ``state`` is the engine's own JSON (:func:`steward.upstream.engine.encode_state`): the
+    ETag/Last-Modified of every response the backend read, and the releases it made of
+    them. The next check asks upstream whether those responses changed, one conditional
+    request each; when none did, these releases are the answer and nothing is downloaded
+    or parsed. ``key`` is the upstream's key plus the base URL its backend was given.
+    """
+
+    __tablename__ = "upstream_states"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    state: Mapped[str] = mapped_column(Text)
     stored_at: Mapped[_dt.datetime]

@@ -24,7 +24,7 @@ import hashlib
 import os
 import threading
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -39,6 +39,7 @@ from steward.store.models import (
     Run,
     UpstreamRecord,
     UpstreamReleaseRecord,
+    UpstreamState,
 )
 from steward.store.records import CheckRecord, CheckRow, RecordOutcome, RunRow, StoredRelease
 from steward.upstream.recommend import Status
@@ -56,6 +57,7 @@ _RELEASES: Table = UpstreamReleaseRecord.__table__  # type: ignore[assignment]
 _CHECKS: Table = PackageCheck.__table__  # type: ignore[assignment]
 _RUNS: Table = Run.__table__  # type: ignore[assignment]
 _HTTP: Table = HttpCacheEntry.__table__  # type: ignore[assignment]
+_STATES: Table = UpstreamState.__table__  # type: ignore[assignment]
 
 # Keys per IN (...) list: far below SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 500
@@ -274,6 +276,7 @@ class Store:
                 ids, created = self._ensure_upstreams(connection, upstreams, now)
                 new_releases = self._upsert_releases(connection, listed, ids, created, now)
                 self._upsert_checks(connection, run_id, list(latest.values()), ids)
+                self._write_states(connection, latest.values(), now)
                 if run_id is not None:
                     self._count_run(connection, run_id)
                 if cached:
@@ -398,6 +401,38 @@ class Store:
                 .values(last_seen=now)
             )
         return new
+
+    def _write_states(
+        self, connection: Connection, records: Iterable[CheckRecord], now: _dt.datetime
+    ) -> None:
+        """Replace or forget the upstream states the records carry (unchanged ones stay)."""
+        replaced: dict[str, str] = {}
+        forgotten: set[str] = set()
+        for record in records:
+            if record.state_key is None or record.failed or record.unchanged:
+                continue
+            if record.state is None:
+                forgotten.add(record.state_key)
+            else:
+                replaced[record.state_key] = record.state
+        forgotten -= replaced.keys()
+        for chunk in _chunks(sorted(forgotten)):
+            connection.execute(_STATES.delete().where(_STATES.c.key.in_(chunk)))
+        if replaced:
+            statement = self._insert(connection, _STATES)
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[_STATES.c.key],
+                    set_={"state": statement.excluded.state, "stored_at": now},
+                ),
+                [{"key": k, "state": v, "stored_at": now} for k, v in replaced.items()],
+            )
+
+    def upstream_states(self) -> dict[str, str]:
+        """Every stored upstream state (engine JSON) by key, for a check run to start from."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(select(_STATES.c.key, _STATES.c.state))
+            return {key: state for key, state in rows}
 
     def _upsert_checks(
         self,

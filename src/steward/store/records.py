@@ -42,10 +42,37 @@ class CheckRecord:
     error_code: str | None = None
     error_message: str | None = None
     checked_at: _dt.datetime = field(default_factory=_utcnow)
+    #: The upstream state to store under ``state_key`` (see
+    #: :class:`~steward.store.models.UpstreamState`): ``state`` replaces the stored one; no
+    #: state and not ``unchanged`` forgets it (the fetch left nothing to revalidate);
+    #: ``unchanged`` (every response answered 304) keeps it as it is.
+    state_key: str | None = None
+    state: str | None = None
+    unchanged: bool = False
 
     @property
     def failed(self) -> bool:
         return self.error_code is not None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Thousands go to the store writer per run; dataclasses' __getstate__ is slow.
+        return (
+            CheckRecord,
+            (
+                self.tree,
+                self.package,
+                self.upstream,
+                self.current_version,
+                self.releases,
+                self.recommendation,
+                self.error_code,
+                self.error_message,
+                self.checked_at,
+                self.state_key,
+                self.state,
+                self.unchanged,
+            ),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as _dt
+import json
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,15 +32,20 @@ from steward.upstream.recommend import InvalidPolicy, Policy, Recommendation, re
 from steward.upstream.resolve import NoUpstream, resolve_upstream
 from steward.upstream.sources import backend
 from steward.upstream.sources.base import SourceContext, Upstream, UpstreamError
+from steward.upstream.validators import Validator, recording_validators
 from steward.upstream.versions import Release, TagRules, read_tag
 
 __all__ = [
     "NOT_FAILURES",
     "CheckResult",
     "CheckSettings",
+    "UpstreamState",
     "check_packages",
+    "decode_state",
+    "encode_state",
     "error_code_for",
     "releases_for",
+    "state_key",
 ]
 
 
@@ -57,6 +64,9 @@ class CheckSettings:
     task_limit: int = 256
     #: Prefix -> replacement for URL-named upstreams (git/svn/hg/listings): mirrors.
     url_rewrites: Mapping[str, str] = field(default_factory=dict)
+    #: Stored upstream states (:func:`encode_state`) by :func:`state_key`: what the last run
+    #: saw. An upstream whose responses all answer 304 reuses its stored releases.
+    states: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +82,12 @@ class CheckResult:
     error_message: str | None = None
     notes: tuple[str, ...] = ()
     elapsed: float = 0.0
+    #: Where this upstream's state is stored, the state to store (:func:`encode_state`;
+    #: ``None`` when nothing can be revalidated next time), and whether every response
+    #: answered 304 so the stored releases were reused (the stored state stays).
+    state_key: str | None = None
+    state: str | None = None
+    unchanged: bool = False
 
     @property
     def ok(self) -> bool:
@@ -144,6 +160,77 @@ def _apply_rules(raw: Sequence[Release], rules: TagRules, *, tags: bool) -> list
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class UpstreamState:
+    """An upstream as its last successful fetch saw it: the validators of every response
+    the backend read, and the releases (before tag rules) it returned."""
+
+    validators: tuple[Validator, ...]
+    releases: tuple[Release, ...]
+
+
+def state_key(upstream: Upstream, ctx: SourceContext) -> str:
+    """Where an upstream's state is stored: its key, and the base URL its backend uses."""
+    return f"{upstream.key} @{ctx.base_urls.get(upstream.kind, '')}"
+
+
+def encode_state(state: UpstreamState) -> str:
+    """The state as compact JSON, for the store.
+
+    >>> text = encode_state(UpstreamState((Validator("https://x/y", "*/*", (), '"e1"', None),),
+    ...                                   (Release("v1.0", "v1.0"),)))
+    >>> decode_state(text).releases[0].tag
+    'v1.0'
+    """
+    return json.dumps(
+        {
+            "v": [[v.url, v.accept, v.headers, v.etag, v.last_modified] for v in state.validators],
+            "r": [
+                [r.tag, r.version, r.date.isoformat() if r.date else None, r.url, r.prerelease]
+                for r in state.releases
+            ],
+        },
+        separators=(",", ":"),
+    )
+
+
+def decode_state(text: str) -> UpstreamState | None:
+    """:func:`encode_state`'s output back; ``None`` when it is not that (a damaged row)."""
+    try:
+        doc = json.loads(text)
+        validators = tuple(
+            Validator(url, accept, tuple((str(k), str(v)) for k, v in headers), etag, modified)
+            for url, accept, headers, etag, modified in doc["v"]
+        )
+        releases = tuple(
+            Release(tag, version, _dt.datetime.fromisoformat(date) if date else None, url, pre)
+            for tag, version, date, url, pre in doc["r"]
+        )
+    except (ValueError, TypeError, KeyError):
+        return None
+    return UpstreamState(validators, releases)
+
+
+async def _upstream_releases(
+    module: Any, upstream: Upstream, ctx: SourceContext, stored: str | None
+) -> tuple[list[Release] | tuple[Release, ...], str | None, bool]:
+    """The backend's releases, the state to store, and whether the stored state still holds.
+
+    With a stored state whose responses all answer 304, its releases are the answer: no
+    body is downloaded or parsed. Otherwise the backend fetches (a response that answered
+    200 while revalidating is handed to it, not requested twice) while the fetcher records
+    the validators of what it read.
+    """
+    previous = decode_state(stored) if stored is not None else None
+    if previous is not None and await ctx.fetcher.revalidate(previous.validators):
+        return previous.releases, None, True
+    with recording_validators() as seen:
+        raw = await module.fetch(upstream, ctx)
+    if seen and all(v.usable for v in seen):
+        return raw, encode_state(UpstreamState(tuple(seen), tuple(raw))), False
+    return raw, None, False
+
+
 def _policy_for(base: Policy, config: Mapping[str, Any] | None) -> Policy:
     if not config:
         return base
@@ -195,7 +282,11 @@ async def check_package(
             )
         upstream = found = _rewrite(found, settings.url_rewrites)
         module = backend(upstream.kind)
-        raw = await ctx.shared.get(f"releases:{upstream.key}", lambda: module.fetch(found, ctx))
+        key = state_key(upstream, ctx)
+        stored = settings.states.get(key)
+        raw, state, unchanged = await ctx.shared.get(
+            f"releases:{upstream.key}", lambda: _upstream_releases(module, found, ctx, stored)
+        )
         releases, notes = releases_for(raw, upstream, tags=module.TAGS)
         if _follows_gnome_numbering(upstream) and "gnome_odd_minor" not in (config or {}):
             policy = dataclasses.replace(policy, gnome_odd_minor=True)
@@ -210,6 +301,9 @@ async def check_package(
             recommendation,
             notes=tuple(notes),
             elapsed=time.monotonic() - started,
+            state_key=key,
+            state=state,
+            unchanged=unchanged,
         )
     except asyncio.CancelledError:
         raise

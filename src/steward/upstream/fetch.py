@@ -15,6 +15,11 @@ tokens and the network guard (:mod:`steward.upstream.guard`).
 
 Guarantees a caller can rely on:
 
+- Inside :func:`recording_validators`, every response a caller gets is noted as a
+  :class:`Validator` (URL, request headers, ``ETag``/``Last-Modified``);
+  :meth:`Fetcher.revalidate` later asks whether all of them are unchanged, one conditional
+  request each, without downloading a body when the answer is 304. A 200 answer is kept for
+  the caller's next ``get`` of that URL, so asking costs nothing extra when something changed.
 - Every error is a :class:`FetchError`; messages name the URL with secrets in its query string
   and user-info redacted, and never contain a token.
 - A rate-limited host is never sent more requests than its last reported quota allows (minus
@@ -49,7 +54,7 @@ import socket
 import ssl
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +78,13 @@ from steward.upstream.guard import (
     resolve_host,
     vet_destination,
 )
+from steward.upstream.validators import (
+    Validator,
+    no_recording,
+    note_response,
+    note_validators,
+    recording_validators,
+)
 
 __all__ = [
     "BlockedDestination",
@@ -92,8 +104,11 @@ __all__ = [
     "ResponseTooLarge",
     "Timeout",
     "TooManyRedirects",
+    "Validator",
     "full_jitter_delay",
+    "note_validators",
     "parse_retry_after",
+    "recording_validators",
     "redact_url",
 ]
 
@@ -788,6 +803,10 @@ class Fetcher:
             self.config.base_url_overrides.items(), key=lambda item: len(item[0]), reverse=True
         )
         self._requests = self._retries = self._not_modified = self._bytes = 0
+        # revalidate(): one conditional request per URL and run, and the 200 answers it got,
+        # kept for the caller's next get() of the same URL.
+        self._revalidations: dict[str, asyncio.Future[bool]] = {}
+        self._fresh: dict[str, FetchResult] = {}
 
     async def __aenter__(self) -> Self:
         return self
@@ -838,6 +857,11 @@ class Fetcher:
         answered from the cache. Raises a :class:`FetchError` subclass for everything else
         than a 2xx or a served 304.
         """
+        if self._fresh:
+            fresh = self._fresh.pop(url, None)
+            if fresh is not None:
+                note_response(url, accept, headers or {}, fresh.headers)
+                return fresh
         started = time.monotonic()
         safe_url = redact_url(url)
         target, logical = self._target(url, safe_url)
@@ -853,7 +877,49 @@ class Fetcher:
                 request_headers["if-modified-since"] = cached.last_modified
 
         response, attempts = await self._follow(safe_url, target, logical, request_headers, scope)
-        return await self._finish(url, safe_url, response, cached, attempts, started)
+        result = await self._finish(url, safe_url, response, cached, attempts, started)
+        note_response(url, accept, request_headers, result.headers)
+        return result
+
+    async def revalidate(self, validators: Sequence[Validator]) -> bool:
+        """True when every response behind ``validators`` is unchanged upstream.
+
+        One conditional request per URL (``If-None-Match``/``If-Modified-Since``), sent
+        concurrently, asked at most once per URL and fetcher however many callers share it;
+        a 304 downloads no body. A URL that answers 200 has changed: its response is kept
+        and handed to the next :meth:`get` of that URL. Without validators for every URL the
+        answer is False at once. A failure (timeout, 5xx after retries, 404) raises, as the
+        caller's own request would have.
+        """
+        if not validators or not all(v.usable for v in validators):
+            return False
+        futures = []
+        for validator in validators:
+            future = self._revalidations.get(validator.url)
+            if future is None:
+                future = asyncio.ensure_future(self._ask_again(validator))
+                self._revalidations[validator.url] = future
+            futures.append(asyncio.shield(future))
+        outcomes = await asyncio.gather(*futures, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return all(outcomes)
+
+    async def _ask_again(self, validator: Validator) -> bool:
+        headers = dict(validator.headers)
+        if validator.etag:
+            headers["if-none-match"] = validator.etag
+        if validator.last_modified:
+            headers["if-modified-since"] = validator.last_modified
+        with no_recording():
+            result = await self.get(
+                validator.url, headers=headers, accept=validator.accept, conditional=False
+            )
+        if result.status == 304:
+            return True
+        self._fresh[validator.url] = result
+        return False
 
     async def download(
         self,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import subprocess
 import sys
@@ -18,22 +17,24 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steward.config import Config
 from steward.distro.tree import Distro, PackageRecord
-from steward.store import Store, StoreError
-from steward.store.httpcache import StoreHttpCache
+from steward.store.errors import StoreError
 from steward.store.records import CheckRecord, CheckRow
-from steward.store.writer import write_frame
+from steward.store.writer import read_frame, write_frame
 from steward.upstream.credentials import Credentials
 from steward.upstream.engine import CheckResult, CheckSettings, check_packages
-from steward.upstream.fetch import CachedResponse, FetchConfig, Fetcher, FetchStats
+from steward.upstream.fetch import FetchConfig, Fetcher, FetchStats
 from steward.upstream.recommend import Policy, Track
 from steward.upstream.resolve import load_package_configs
 from steward.upstream.sources.base import SourceContext
 
-__all__ = ["CheckOptions", "CheckRun", "run_check", "tree_key"]
+if TYPE_CHECKING:
+    from steward.store import Store
+
+__all__ = ["CheckOptions", "CheckRun", "StoreLink", "open_link", "run_check", "tree_key"]
 
 MiB = 1024 * 1024
 _BATCH = 200
@@ -99,13 +100,20 @@ def run_check(
     config: Config,
     options: CheckOptions,
     *,
-    store: Store,
+    store: Store | None = None,
+    link: StoreLink | None = None,
     progress: Callable[[CheckResult], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
 ) -> CheckRun:
-    """Check every package of ``distro``; results are stored as they come."""
+    """Check every package of ``distro``; results are stored as they come.
+
+    The store is ``link`` (see :func:`open_link`, which the command line starts before it
+    loads the tree), else ``store``'s database, else ``options.db`` or the configured one.
+    """
+    if link is None:
+        link = open_link(store.connection_url() if store is not None else options.db or config.db)
     return asyncio.run(
-        _run(distro, config, options, store=store, progress=progress, on_start=on_start)
+        _run(distro, config, options, link=link, progress=progress, on_start=on_start)
     )
 
 
@@ -114,7 +122,7 @@ async def _run(
     config: Config,
     options: CheckOptions,
     *,
-    store: Store,
+    link: StoreLink,
     progress: Callable[[CheckResult], None] | None,
     on_start: Callable[[int, int], None] | None,
 ) -> CheckRun:
@@ -122,140 +130,170 @@ async def _run(
     tree = tree_key(distro.root)
     packages: Sequence[PackageRecord] = list(distro)
     run_options = {"policy": options.policy, "packages": len(packages)}
-    resumed = False
-    previous = store.unfinished_run(tree) if options.resume else None
-    if previous is not None and previous.packages_total == len(packages):
-        run_id = previous.id
-        done = store.done_in_run(run_id)
-        todo = [p for p in packages if p.name not in done]
-        resumed = True
-    else:
-        run_id = store.start_run(tree, len(packages), run_options)
-        todo = list(packages)
-    run = CheckRun(run_id=run_id, skipped=len(packages) - len(todo), resumed=resumed)
-    if on_start is not None:
-        on_start(len(packages), run.skipped)
-
-    credentials = Credentials.from_env()
-    if config.network.key_file is not None:
-        credentials = credentials | Credentials.from_file(config.network.key_file)
-    fetching = fetch_config(config, options.concurrency)
-    settings = CheckSettings(
-        # Enough packages in flight to keep every request slot busy, and no more: each
-        # holds its parsed responses until it is done.
-        task_limit=fetching.concurrency * 2,
-        policy=Policy(track=Track(options.policy)),
-        package_configs=package_configs(distro, config),
-        url_rewrites=config.url_rewrites,
-    )
-    pending: list[CheckRecord] = []
-    last_flush = time.monotonic()
-    writer_lock = asyncio.Lock()
-    # Cached responses go to the writer with each batch of results, never on their own.
-    cache = StoreHttpCache(store, flush_at=1 << 30, flush_bytes=1 << 40)
-    await asyncio.to_thread(cache.preload)
-    writer = _Writer.start(store, run_id)
-
-    async def flush() -> None:
-        nonlocal pending, last_flush
-        async with writer_lock:
-            batch, pending = pending, []
-            last_flush = time.monotonic()
-            responses = cache.take()
-            if batch or responses:
-                await asyncio.to_thread(writer.send, batch, responses)
-            cache.release(responses, committed=True)
-
-    async def on_result(result: CheckResult) -> None:
-        # The run keeps a slim copy: the releases are in the store now, and ten thousand
-        # packages' release lists would otherwise stay in memory until the end.
-        run.results.append(replace(result, releases=()))
-        run.release_counts[result.package] = len(result.releases)
-        pending.append(_record(tree, result))
-        if progress is not None:
-            progress(result)
-        if len(pending) >= _BATCH or time.monotonic() - last_flush > _BATCH_SECONDS:
-            await flush()
-
+    finished = False
     try:
-        async with Fetcher(fetching, cache=cache, credentials=credentials) as fetcher:
+        run_id, resumed, done, states = await asyncio.to_thread(
+            link.begin, tree, len(packages), run_options, options.resume
+        )
+        todo = [p for p in packages if p.name not in done] if resumed else list(packages)
+        run = CheckRun(run_id=run_id, skipped=len(packages) - len(todo), resumed=resumed)
+        if on_start is not None:
+            on_start(len(packages), run.skipped)
+
+        credentials = Credentials.from_env()
+        if config.network.key_file is not None:
+            credentials = credentials | Credentials.from_file(config.network.key_file)
+        fetching = fetch_config(config, options.concurrency)
+        settings = CheckSettings(
+            # Enough packages in flight to keep every request slot busy, and no more: each
+            # holds its parsed responses until it is done.
+            task_limit=fetching.concurrency * 2,
+            policy=Policy(track=Track(options.policy)),
+            package_configs=package_configs(distro, config),
+            url_rewrites=config.url_rewrites,
+            states=states,
+        )
+        pending: list[CheckRecord] = []
+        last_flush = time.monotonic()
+        writer_lock = asyncio.Lock()
+
+        async def flush() -> None:
+            nonlocal pending, last_flush
+            async with writer_lock:
+                batch, pending = pending, []
+                last_flush = time.monotonic()
+                if batch:
+                    await asyncio.to_thread(link.send, batch)
+
+        async def on_result(result: CheckResult) -> None:
+            # The run keeps a slim copy: the releases are in the store now, and ten thousand
+            # packages' release lists would otherwise stay in memory until the end.
+            run.results.append(replace(result, releases=(), state=None))
+            run.release_counts[result.package] = len(result.releases)
+            pending.append(_record(tree, result))
+            if progress is not None:
+                progress(result)
+            if len(pending) >= _BATCH or time.monotonic() - last_flush > _BATCH_SECONDS:
+                await flush()
+
+        async with Fetcher(fetching, credentials=credentials) as fetcher:
             ctx = SourceContext(fetcher=fetcher, base_urls=config.base_urls)
             await check_packages(todo, ctx, settings, on_result=on_result)
             run.fetch = fetcher.stats
         await flush()
+        finished = True
     finally:
-        run.new_releases.update(await asyncio.to_thread(writer.close))
-    store.finish_run(run_id)
+        fresh = await asyncio.to_thread(link.close, finished)
+    run.new_releases.update(fresh)
     run.seconds = time.monotonic() - started
     return run
 
 
-class _Writer:
-    """Writes a run's results to the store in a process of its own.
+class StoreLink:
+    """A check run's way to its store: a writer process of its own (:mod:`steward.store.writer`).
 
-    Writing release rows and cached bodies is a third of a scan's CPU; in a thread it
-    competes with the event loop for the interpreter lock, in a process it uses the
-    other core. Each batch is one transaction there, so a run killed at any moment keeps
-    what was committed (the writer finishes what it received, then sees its input end).
-    ``STEWARD_WRITER=thread``, or a process that cannot start, writes in a thread instead.
+    Writing release rows is a third of a scan's CPU; in a thread it competes with the event
+    loop for the interpreter lock, in a process it uses the other core, and the run's own
+    process never loads SQLAlchemy. ``STEWARD_WRITER=thread``, or a process that cannot
+    start, writes in a thread instead.
     """
 
-    def __init__(self, store: Store, run_id: int) -> None:
-        self.store = store
-        self.run_id = run_id
-        self.fresh: dict[str, int] = {}
+    def __init__(self, url: str | None) -> None:
+        self.url = url
         self.process: subprocess.Popen[bytes] | None = None
+        self.local: Any = None  # a RunWriter in this process
+        self.failed: str | None = None
 
-    @classmethod
-    def start(cls, store: Store, run_id: int) -> _Writer:
-        writer = cls(store, run_id)
-        if os.environ.get("STEWARD_WRITER", "process") == "thread":
-            return writer
-        try:
-            writer.process = subprocess.Popen(
-                [sys.executable, "-m", "steward.store.writer"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-            assert writer.process.stdin is not None
-            # The URL goes through the pipe, not the command line: it may hold a password.
-            write_frame(writer.process.stdin, (store.connection_url(), run_id))
-        except OSError:
-            writer.process = None
-        return writer
+    def start(self) -> StoreLink:
+        if os.environ.get("STEWARD_WRITER", "process") != "thread":
+            try:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "steward.store.writer"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                )
+                self._write(("open", self.url))
+                return self
+            except OSError:
+                self.process = None
+        return self
 
-    def send(self, records: list[CheckRecord], responses: dict[str, CachedResponse]) -> None:
-        if self.process is None:
-            if responses:
-                self.store.store_responses(responses)
-            if records:
-                outcome = self.store.record_results(self.run_id, records)
-                for key, releases in outcome.fresh_releases().items():
-                    self.fresh[key] = len(releases)
-            return
-        assert self.process.stdin is not None
+    def _write(self, frame: Any) -> None:
+        assert self.process is not None and self.process.stdin is not None
         try:
-            write_frame(self.process.stdin, (records, responses))
+            write_frame(self.process.stdin, frame)
         except BrokenPipeError as exc:
             raise StoreError("the store writer stopped; its messages are above") from exc
 
-    def close(self) -> dict[str, int]:
+    def _read(self) -> Any:
+        assert self.process is not None and self.process.stdout is not None
+        reply = read_frame(self.process.stdout)
+        if reply is None:
+            raise StoreError(
+                f"the store writer ended with status {self.process.wait()} and no answer"
+            )
+        return reply
+
+    def begin(
+        self, tree: str, total: int, options: dict[str, Any], resume: bool
+    ) -> tuple[int, bool, set[str], dict[str, str]]:
+        """The run to record into, whether it resumes one, what it stored, the states."""
+        if self.process is None:
+            from steward.store import Store
+            from steward.store.writer import RunWriter
+
+            self.local = RunWriter(Store.open(self.url))
+            return self.local.begin(tree, total, options, resume)  # type: ignore[no-any-return]
+        self._write(("begin", tree, total, options, resume))
+        reply = self._read()
+        if reply[0] != "ok":
+            self.close(False)
+            raise StoreError(reply[1])
+        _, run_id, resumed, done, states = reply
+        return run_id, resumed, done, states
+
+    def send(self, records: list[CheckRecord]) -> None:
+        if self.process is None:
+            self.local.batch(records)
+        else:
+            self._write(("batch", records))
+
+    def close(self, finished: bool) -> dict[str, int]:
         """Wait until every batch is written; the fresh release counts by upstream."""
         if self.process is None:
-            return self.fresh
-        assert self.process.stdin is not None
-        with contextlib.suppress(BrokenPipeError):
-            write_frame(self.process.stdin, None)
-        out, _ = self.process.communicate(timeout=600)  # also closes its input
+            if self.local is None:
+                return {}
+            try:
+                self.local.end(finished)
+                return dict(self.local.fresh)
+            finally:
+                self.local.store.close()
+                self.local = None
+        process, self.process = self.process, None
+        assert process.stdin is not None and process.stdout is not None
         try:
-            reply = json.loads(out.decode("utf-8").strip().splitlines()[-1])
-        except (ValueError, IndexError) as exc:
-            raise StoreError(
-                f"the store writer ended with status {self.process.returncode} and no answer"
-            ) from exc
-        if reply.get("error"):
-            raise StoreError(f"writing results failed: {reply['error']}")
-        return {str(k): int(v) for k, v in reply["fresh"].items()}
+            write_frame(process.stdin, ("end", finished))
+            reply = read_frame(process.stdout)
+        except BrokenPipeError:
+            reply = None
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                process.stdin.close()
+            process.wait(timeout=600)
+        if reply is None:
+            if not finished:
+                return {}
+            raise StoreError(f"the store writer ended with status {process.returncode}")
+        _, fresh, error = reply
+        if error:
+            raise StoreError(f"writing results failed: {error}")
+        return {str(k): int(v) for k, v in fresh.items()}
+
+
+def open_link(url: str | None) -> StoreLink:
+    """Start the store writer for ``url`` (``None``: the default store) right away, so that
+    it opens the store while the caller does other work."""
+    return StoreLink(url).start()
 
 
 def _record(tree: str, result: CheckResult) -> CheckRecord:
@@ -268,6 +306,9 @@ def _record(tree: str, result: CheckResult) -> CheckRecord:
         recommendation=result.recommendation,
         error_code=result.error_code,
         error_message=result.error_message,
+        state_key=result.state_key,
+        state=result.state,
+        unchanged=result.unchanged,
     )
 
 

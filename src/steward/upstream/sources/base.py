@@ -19,10 +19,11 @@ engine's errors (:class:`steward.upstream.fetch.FetchError`) propagate.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from steward.upstream.validators import Validator, note_validators, recording_validators
 from steward.upstream.versions import Release, TagRules
 
 if TYPE_CHECKING:
@@ -118,17 +119,26 @@ class SharedResults:
     """
 
     def __init__(self) -> None:
-        self._tasks: dict[str, asyncio.Future[Any]] = {}
+        self._tasks: dict[str, asyncio.Future[tuple[Any, tuple[Validator, ...]]]] = {}
 
     async def get(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
         future = self._tasks.get(key)
         if future is None:
-            future = asyncio.ensure_future(compute())
+            future = asyncio.ensure_future(_recorded(compute))
             self._tasks[key] = future
-        return await asyncio.shield(future)
+        value, validators = await asyncio.shield(future)
+        # Every caller depends on the responses behind the shared value, not only the first.
+        note_validators(validators)
+        return value
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+
+async def _recorded(compute: Callable[[], Awaitable[Any]]) -> tuple[Any, tuple[Validator, ...]]:
+    with recording_validators() as seen:
+        value = await compute()
+    return value, tuple(seen)
 
 
 class Fetching(Protocol):
@@ -147,6 +157,8 @@ class Fetching(Protocol):
     async def get_json(self, url: str, **options: Any) -> Any: ...
 
     async def get_text(self, url: str, **options: Any) -> str: ...
+
+    async def revalidate(self, validators: Sequence[Validator]) -> bool: ...
 
 
 @dataclass(slots=True)

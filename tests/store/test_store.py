@@ -9,6 +9,7 @@ interrupting a writer with SIGKILL, and the speed of a 10,000-package batch.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import os
 import signal
@@ -133,6 +134,24 @@ class StoreContract:
         assert after["8.4.0"].first_seen == before["8.4.0"].first_seen
         assert after["8.4.0"].last_seen > before["8.4.0"].last_seen
         assert after["8.5.0"].first_seen > before["8.4.0"].first_seen
+
+    def test_an_unchanged_upstream_sees_again_what_it_listed_last_time(self, store: Store) -> None:
+        store.record_results(None, [checked("curl", "8.4.0", releases("8.3.0", "8.4.0"))])
+        time.sleep(0.01)
+        store.record_results(None, [checked("curl", "8.4.0", releases("8.4.0"))])  # 8.3.0 gone
+        before = {s.release.version: s for s in store.releases_for(CURL.key)}
+        time.sleep(0.01)
+        answered_304 = dataclasses.replace(
+            checked("curl", "8.4.0", releases("8.4.0")), releases=(), unchanged=True
+        )
+        outcome = store.record_results(None, [answered_304])
+        after = {s.release.version: s for s in store.releases_for(CURL.key)}
+
+        assert outcome.fresh_releases() == {}
+        assert after["8.4.0"].last_seen > before["8.4.0"].last_seen
+        assert after["8.3.0"].last_seen == before["8.3.0"].last_seen  # not listed any more
+        (row,) = store.latest_checks(TREE)
+        assert row.newest == "8.4.0"
 
     def test_stored_releases_answer_when_a_release_was_noticed(self, store: Store) -> None:
         released = dt.datetime.now(UTC) - dt.timedelta(days=3)

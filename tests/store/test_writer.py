@@ -56,23 +56,26 @@ def test_writer_commits_what_it_received_when_its_input_ends(tmp_path: Path) -> 
     db = tmp_path / "store.sqlite"
     frames: list[object] = [
         ("open", str(db)),
-        ("begin", "tree", 1, {}, True),
+        ("begin", "tree", True),
+        ("run", 1, {}, False),
         ("batch", [_record()]),
     ]
     # No end frame: the input just stops, as when the run is killed.
     replies, _ = _writer(frames)
     assert len(replies) == 1
-    status, run_id, resumed, done, states = replies[0]  # type: ignore[misc]
-    assert (status, resumed, done, states) == ("ok", False, set(), {})
+    assert replies[0] == ("ok", None, set(), {})
     with Store.open(db) as store:
         assert [r.package for r in store.latest_checks("tree")] == ["jansson"]
         assert [s.release.version for s in store.releases_for("github:akheron/jansson")] == ["2.14"]
+        (run_id,) = [r.id for r in [store.unfinished_run("tree")] if r is not None]
         run = store.run(run_id)
         assert run is not None and not run.finished  # resumable
-    # The next run of the same tree resumes it and learns what is already stored.
-    replies, _ = _writer([("open", str(db)), ("begin", "tree", 1, {}, True), ("end", True)])
-    assert replies[0] == ("ok", run_id, True, {"jansson"}, {})
-    assert replies[1] == ("done", {}, None)
+    # The next run of the same tree learns what the interrupted one stored, and resumes it.
+    replies, _ = _writer(
+        [("open", str(db)), ("begin", "tree", True), ("run", 1, {}, True), ("end", True)]
+    )
+    assert replies[0] == ("ok", 1, {"jansson"}, {})
+    assert replies[1] == ("done", run_id, {}, None)
     with Store.open(db) as store:
         run = store.run(run_id)
         assert run is not None and run.finished
@@ -82,9 +85,16 @@ def test_writer_stores_replaces_and_forgets_upstream_states(tmp_path: Path) -> N
     db = tmp_path / "store.sqlite"
     kept = _record(state_key="k", state='{"v":[],"r":[]}')
     replies, _ = _writer(
-        [("open", str(db)), ("begin", "tree", 1, {}, False), ("batch", [kept]), ("end", True)]
+        [
+            ("open", str(db)),
+            ("begin", "tree", False),
+            ("run", 1, {}, False),
+            ("batch", [kept]),
+            ("end", True),
+        ]
     )
-    assert replies[-1] == ("done", {}, None)  # a new upstream's releases are not news
+    # A new upstream's releases are not news.
+    assert replies[-1][0] == "done" and replies[-1][2:] == ({}, None)  # type: ignore[index]
     with Store.open(db) as store:
         assert store.upstream_states() == {"k": '{"v":[],"r":[]}'}
     # An unchanged upstream keeps its state; a failed check too; a fetch with nothing to
@@ -94,7 +104,8 @@ def test_writer_stores_replaces_and_forgets_upstream_states(tmp_path: Path) -> N
     replies, _ = _writer(
         [
             ("open", str(db)),
-            ("begin", "tree", 1, {}, False),
+            ("begin", "tree", False),
+            ("run", 1, {}, False),
             ("batch", [unchanged]),
             ("batch", [failed]),
             ("end", True),
@@ -106,7 +117,8 @@ def test_writer_stores_replaces_and_forgets_upstream_states(tmp_path: Path) -> N
     _writer(
         [
             ("open", str(db)),
-            ("begin", "tree", 1, {}, False),
+            ("begin", "tree", False),
+            ("run", 1, {}, False),
             ("batch", [_record(state_key="k")]),
             ("end", True),
         ]
@@ -117,7 +129,7 @@ def test_writer_stores_replaces_and_forgets_upstream_states(tmp_path: Path) -> N
 
 def test_writer_reports_a_store_it_cannot_open(tmp_path: Path) -> None:
     replies, _ = _writer(
-        [("open", "postgresql://nobody@127.0.0.1:1/none"), ("begin", "tree", 1, {}, True)]
+        [("open", "postgresql://nobody@127.0.0.1:1/none"), ("begin", "tree", True)]
     )
     assert replies[0][0] == "error"  # type: ignore[index]
     assert "cannot open the store" in str(replies[0][1])  # type: ignore[index]

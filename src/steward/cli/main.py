@@ -305,7 +305,7 @@ def check(
     """Ask every package's upstream for its releases and store what to move to."""
     from steward.store.errors import StoreError
     from steward.upstream.recommend import Track
-    from steward.workflows.check import CheckOptions, open_link
+    from steward.workflows.check import CheckOptions, open_link, tree_key
 
     config = _load_cli_config(config_path)
     chosen_policy = policy or config.policy
@@ -315,15 +315,16 @@ def check(
         )
     # The store writer starts first: it opens the store on the other core while this
     # process reads the tree.
+    options = CheckOptions(
+        policy=chosen_policy, concurrency=concurrency, resume=resume and not only, db=db
+    )
     link = open_link(db or config.db)
     try:
+        link.begin(tree_key(path), options.resume)
         distro = _load_distro(path, profile, only, config)
     except BaseException:
         link.close(False)
         raise
-    options = CheckOptions(
-        policy=chosen_policy, concurrency=concurrency, resume=resume and not only, db=db
-    )
     try:
         run = _run_with_progress(distro, config, options, link)
     except StoreError as exc:
@@ -756,4 +757,10 @@ def vercmp(
 
 def main() -> None:
     """Console-script entry point."""
+    if sys.argv[1:2] == ["check"] and not {"-h", "--help"} & set(sys.argv):
+        # The store writer takes longer to start than this process takes to read the
+        # tree; it starts now and learns its database once the options are parsed.
+        from steward.store.writer import prestart
+
+        prestart()
     app()

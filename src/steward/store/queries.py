@@ -58,6 +58,7 @@ _CHECKS: Table = PackageCheck.__table__  # type: ignore[assignment]
 _RUNS: Table = Run.__table__  # type: ignore[assignment]
 _HTTP: Table = HttpCacheEntry.__table__  # type: ignore[assignment]
 _STATES: Table = UpstreamState.__table__  # type: ignore[assignment]
+_OTHER = _RELEASES.alias("other")
 
 # Keys per IN (...) list: far below SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 500
@@ -259,14 +260,19 @@ class Store:
             latest[(record.tree, record.package)] = record
         upstreams: dict[str, Upstream] = {}
         listed: dict[str, dict[str, Release]] = {}
+        relisted: set[str] = set()  # upstreams that answered 304: the same list as last time
         for record in latest.values():
             if record.upstream is None:
                 continue
             key = record.upstream.key
             upstreams.setdefault(key, record.upstream)
+            if record.unchanged and not record.failed and not record.releases:
+                relisted.add(key)
+                continue
             versions = listed.setdefault(key, {})
             for release in record.releases:
                 versions.setdefault(release.version, release)
+        relisted -= listed.keys()
 
         now = _utcnow()
         cached = self._http_cache.take() if self._http_cache is not None else {}
@@ -275,6 +281,7 @@ class Store:
             with self._writing() as connection:
                 ids, created = self._ensure_upstreams(connection, upstreams, now)
                 new_releases = self._upsert_releases(connection, listed, ids, created, now)
+                self._relist(connection, [ids[key] for key in relisted], now)
                 self._upsert_checks(connection, run_id, list(latest.values()), ids)
                 self._write_states(connection, latest.values(), now)
                 if run_id is not None:
@@ -318,6 +325,26 @@ class Store:
             query = select(_UPSTREAMS.c.key, _UPSTREAMS.c.id).where(_UPSTREAMS.c.key.in_(chunk))
             ids.update({key: upstream_id for key, upstream_id in connection.execute(query)})
         return ids
+
+    def _relist(
+        self, connection: Connection, upstream_ids: Sequence[int], now: _dt.datetime
+    ) -> None:
+        """The upstreams list what they listed last time: those releases were seen again.
+
+        Every release listed by one check shares its ``last_seen``, the newest of the
+        upstream's; releases no longer listed have older ones and keep them.
+        """
+        newest = (
+            select(func.max(_OTHER.c.last_seen))
+            .where(_OTHER.c.upstream_id == _RELEASES.c.upstream_id)
+            .scalar_subquery()
+        )
+        for chunk in _chunks(upstream_ids):
+            connection.execute(
+                _RELEASES.update()
+                .where(_RELEASES.c.upstream_id.in_(chunk), _RELEASES.c.last_seen == newest)
+                .values(last_seen=now)
+            )
 
     def _upsert_releases(
         self,
@@ -396,25 +423,24 @@ class Store:
             _executemany(connection, _RELEASES.insert(), inserts)
         for chunk in _chunks(unchanged):
             connection.execute(
-                _RELEASES.update()
-                .where(_RELEASES.c.upstream_id.in_(chunk))
-                .values(last_seen=now)
+                _RELEASES.update().where(_RELEASES.c.upstream_id.in_(chunk)).values(last_seen=now)
             )
         return new
 
     def _write_states(
         self, connection: Connection, records: Iterable[CheckRecord], now: _dt.datetime
     ) -> None:
-        """Replace or forget the upstream states the records carry (unchanged ones stay)."""
+        """Replace the upstream states the records carry; forget those of fetches that left
+        nothing to revalidate; an unchanged upstream's state stays as it is."""
         replaced: dict[str, str] = {}
         forgotten: set[str] = set()
         for record in records:
-            if record.state_key is None or record.failed or record.unchanged:
+            if record.state_key is None or record.failed:
                 continue
-            if record.state is None:
-                forgotten.add(record.state_key)
-            else:
+            if record.state is not None:
                 replaced[record.state_key] = record.state
+            elif not record.unchanged:
+                forgotten.add(record.state_key)
         forgotten -= replaced.keys()
         for chunk in _chunks(sorted(forgotten)):
             connection.execute(_STATES.delete().where(_STATES.c.key.in_(chunk)))

@@ -44,8 +44,8 @@ class CheckRecord:
     checked_at: _dt.datetime = field(default_factory=_utcnow)
     #: The upstream state to store under ``state_key`` (see
     #: :class:`~steward.store.models.UpstreamState`): ``state`` replaces the stored one; no
-    #: state and not ``unchanged`` forgets it (the fetch left nothing to revalidate);
-    #: ``unchanged`` (every response answered 304) keeps it as it is.
+    #: state and not ``unchanged`` forgets it (the fetch left nothing to revalidate); no
+    #: state and ``unchanged`` (every response answered 304) keeps it as it is.
     state_key: str | None = None
     state: str | None = None
     unchanged: bool = False

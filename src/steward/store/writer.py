@@ -8,14 +8,17 @@ only what its parent wrote):
 
 1. ``("open", url)``: the database URL (through the pipe, not the command line: it may
    hold a password); ``None`` means the default store.
-2. ``("begin", tree, total, options, resume)``, answered with
-   ``("ok", run_id, resumed, done, states)``: the run to record into (an interrupted run of
-   the same tree is resumed), the packages it already stored, and every stored upstream
-   state; or ``("error", message)``.
-3. ``("batch", records)``, any number: each written in one transaction, so a run killed at
+2. ``("begin", tree, resume)``, answered with ``("ok", total, done, states)``: the package
+   count of the tree's interrupted run (``None`` when there is none or ``resume`` is
+   false), the packages it already stored, and every stored upstream state; or
+   ``("error", message)``. The run sends it before it loads its tree, and reads the answer
+   after.
+3. ``("run", total, options, resume)``: record into the interrupted run (``resume``) or
+   start a new one.
+4. ``("batch", records)``, any number: each written in one transaction, so a run killed at
    any moment keeps what was committed.
-4. ``("end", finished)``, answered with ``("done", fresh, error)``: a finished run is
-   marked so; ``fresh`` counts the releases stored for the first time, by upstream key.
+5. ``("end", finished)``, answered with ``("done", run_id, fresh, error)``: a finished run
+   is marked so; ``fresh`` counts the releases stored for the first time, by upstream key.
 
 The end of its input without an end frame (the parent was killed) ends it after the
 batches it received, leaving the run resumable.
@@ -23,8 +26,11 @@ batches it received, leaving the run resumable.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import pickle
 import struct
+import subprocess
 import sys
 from typing import IO, Any
 
@@ -57,20 +63,28 @@ class RunWriter:
 
     def __init__(self, store: Any) -> None:
         self.store = store
+        self.tree = ""
+        self.previous: Any = None
         self.run_id: int | None = None
         self.fresh: dict[str, int] = {}
 
-    def begin(
-        self, tree: str, total: int, options: dict[str, Any], resume: bool
-    ) -> tuple[int, bool, set[str], dict[str, str]]:
-        previous = self.store.unfinished_run(tree) if resume else None
-        if previous is not None and previous.packages_total == total:
-            self.run_id = previous.id
-            done, resumed = self.store.done_in_run(previous.id), True
+    def begin(self, tree: str, resume: bool) -> tuple[int | None, set[str], dict[str, str]]:
+        """The package count of the tree's interrupted run, if any (``None``), the packages
+        it stored, and every stored upstream state."""
+        self.tree = tree
+        self.previous = self.store.unfinished_run(tree) if resume else None
+        if self.previous is None:
+            return None, set(), self.store.upstream_states()
+        done = self.store.done_in_run(self.previous.id)
+        return self.previous.packages_total, done, self.store.upstream_states()
+
+    def start(self, total: int, options: dict[str, Any], resume: bool) -> int:
+        """Record into the interrupted run (``resume``) or a new one; the run's id."""
+        if resume and self.previous is not None:
+            self.run_id = self.previous.id
         else:
-            self.run_id = self.store.start_run(tree, total, options)
-            done, resumed = set(), False
-        return self.run_id, resumed, done, self.store.upstream_states()
+            self.run_id = self.store.start_run(self.tree, total, options)
+        return self.run_id
 
     def batch(self, records: list[Any]) -> None:
         if records:
@@ -83,16 +97,46 @@ class RunWriter:
             self.store.finish_run(self.run_id)
 
 
+_prestarted: subprocess.Popen[bytes] | None = None
+
+
+def spawn() -> subprocess.Popen[bytes]:
+    """Start a writer process: the one :func:`prestart` left ready, or a new one."""
+    global _prestarted
+    process, _prestarted = _prestarted, None
+    if process is not None and process.poll() is None:
+        return process
+    return subprocess.Popen(
+        [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+
+
+def prestart() -> None:
+    """Start the writer now, before the caller knows its database: it loads SQLAlchemy and
+    the store's code while the caller parses its command line and loads its tree. Unused,
+    it ends when the caller exits (its input closes)."""
+    global _prestarted
+    if _prestarted is None and os.environ.get("STEWARD_WRITER", "process") != "thread":
+        with contextlib.suppress(OSError):
+            _prestarted = spawn()
+
+
 def main() -> int:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    problem = ""
+    try:
+        # Before the first frame: the parent may have started this process early for this.
+        from steward.store import queries
+    except Exception as exc:  # answered to the run's begin, which reports it
+        queries, problem = None, f"cannot load the store: {exc}"  # type: ignore[assignment]
     first = read_frame(stdin)
     if first is None:
         return 0
     _, url = first
     try:
-        from steward.store import Store
-
-        store = Store.open(url)
+        if queries is None:
+            raise RuntimeError(problem)
+        store = queries.Store.open(url)
     except Exception as exc:  # answered to the run's begin, which reports it
         problem = str(exc) or type(exc).__name__
         if read_frame(stdin) is not None:
@@ -106,12 +150,14 @@ def main() -> int:
             try:
                 if kind == "begin":
                     write_frame(stdout, ("ok", *writer.begin(*item[1:])))
+                elif kind == "run":
+                    writer.start(*item[1:])
                 elif kind == "batch" and error is None:
                     writer.batch(item[1])
                 elif kind == "end":
                     if error is None:
                         writer.end(item[1])
-                    write_frame(stdout, ("done", writer.fresh, error))
+                    write_frame(stdout, ("done", writer.run_id, writer.fresh, error))
                     break
             except Exception as exc:  # reported to the run, which fails loudly
                 error = f"{type(exc).__name__}: {exc}"

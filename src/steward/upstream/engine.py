@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime as _dt
-import json
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +30,8 @@ from steward.upstream.recommend import InvalidPolicy, Policy, Recommendation, re
 from steward.upstream.resolve import NoUpstream, resolve_upstream
 from steward.upstream.sources import backend
 from steward.upstream.sources.base import SourceContext, Upstream, UpstreamError
-from steward.upstream.validators import Validator, recording_validators
+from steward.upstream.state import Answer, UpstreamState, decode_state, encode_state, fingerprint
+from steward.upstream.validators import recording_validators
 from steward.upstream.versions import Release, TagRules, read_tag
 
 __all__ = [
@@ -160,61 +159,16 @@ def _apply_rules(raw: Sequence[Release], rules: TagRules, *, tags: bool) -> list
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class UpstreamState:
-    """An upstream as its last successful fetch saw it: the validators of every response
-    the backend read, and the releases (before tag rules) it returned."""
-
-    validators: tuple[Validator, ...]
-    releases: tuple[Release, ...]
-
-
 def state_key(upstream: Upstream, ctx: SourceContext) -> str:
     """Where an upstream's state is stored: its key, and the base URL its backend uses."""
     return f"{upstream.key} @{ctx.base_urls.get(upstream.kind, '')}"
 
 
-def encode_state(state: UpstreamState) -> str:
-    """The state as compact JSON, for the store.
-
-    >>> text = encode_state(UpstreamState((Validator("https://x/y", "*/*", (), '"e1"', None),),
-    ...                                   (Release("v1.0", "v1.0"),)))
-    >>> decode_state(text).releases[0].tag
-    'v1.0'
-    """
-    return json.dumps(
-        {
-            "v": [[v.url, v.accept, v.headers, v.etag, v.last_modified] for v in state.validators],
-            "r": [
-                [r.tag, r.version, r.date.isoformat() if r.date else None, r.url, r.prerelease]
-                for r in state.releases
-            ],
-        },
-        separators=(",", ":"),
-    )
-
-
-def decode_state(text: str) -> UpstreamState | None:
-    """:func:`encode_state`'s output back; ``None`` when it is not that (a damaged row)."""
-    try:
-        doc = json.loads(text)
-        validators = tuple(
-            Validator(url, accept, tuple((str(k), str(v)) for k, v in headers), etag, modified)
-            for url, accept, headers, etag, modified in doc["v"]
-        )
-        releases = tuple(
-            Release(tag, version, _dt.datetime.fromisoformat(date) if date else None, url, pre)
-            for tag, version, date, url, pre in doc["r"]
-        )
-    except (ValueError, TypeError, KeyError):
-        return None
-    return UpstreamState(validators, releases)
-
-
 async def _upstream_releases(
     module: Any, upstream: Upstream, ctx: SourceContext, stored: str | None
-) -> tuple[list[Release] | tuple[Release, ...], str | None, bool]:
-    """The backend's releases, the state to store, and whether the stored state still holds.
+) -> tuple[UpstreamState | None, Sequence[Release], bool]:
+    """The upstream's state (``None`` when nothing could be revalidated next time), the
+    backend's releases, and whether the stored state still holds.
 
     With a stored state whose responses all answer 304, its releases are the answer: no
     body is downloaded or parsed. Otherwise the backend fetches (a response that answered
@@ -223,12 +177,12 @@ async def _upstream_releases(
     """
     previous = decode_state(stored) if stored is not None else None
     if previous is not None and await ctx.fetcher.revalidate(previous.validators):
-        return previous.releases, None, True
+        return previous, (), True
     with recording_validators() as seen:
         raw = await module.fetch(upstream, ctx)
     if seen and all(v.usable for v in seen):
-        return raw, encode_state(UpstreamState(tuple(seen), tuple(raw))), False
-    return raw, None, False
+        return UpstreamState(tuple(seen), raw), raw, False
+    return None, raw, False
 
 
 def _policy_for(base: Policy, config: Mapping[str, Any] | None) -> Policy:
@@ -284,25 +238,36 @@ async def check_package(
         module = backend(upstream.kind)
         key = state_key(upstream, ctx)
         stored = settings.states.get(key)
-        raw, state, unchanged = await ctx.shared.get(
+        state, raw, unchanged = await ctx.shared.get(
             f"releases:{upstream.key}", lambda: _upstream_releases(module, found, ctx, stored)
         )
-        releases, notes = releases_for(raw, upstream, tags=module.TAGS)
         if _follows_gnome_numbering(upstream) and "gnome_odd_minor" not in (config or {}):
             policy = dataclasses.replace(policy, gnome_odd_minor=True)
-        recommendation = (
-            recommend_version(record.version, releases, policy) if record.version else None
-        )
+        # Same releases, rules, packaged version and policy: the same answer as last time.
+        inputs = fingerprint(upstream.rules, module.TAGS, record.version, policy)
+        answer = state.answer(inputs) if unchanged and state is not None else None
+        keep = False  # store the state: it is new, or it learnt an answer
+        if answer is None:
+            releases, notes = releases_for(
+                state.releases if unchanged and state is not None else raw,
+                upstream,
+                tags=module.TAGS,
+            )
+            answer = Answer(
+                tuple(releases), tuple(notes), recommend_version(record.version, releases, policy)
+            )
+            if state is not None:
+                keep = state.remember(inputs, answer) or not unchanged
         return CheckResult(
             record.name,
             record.version,
             upstream,
-            tuple(releases),
-            recommendation,
-            notes=tuple(notes),
+            answer.releases,
+            answer.recommendation,
+            notes=answer.notes,
             elapsed=time.monotonic() - started,
             state_key=key,
-            state=state,
+            state=state.encode() if state is not None and keep else None,
             unchanged=unchanged,
         )
     except asyncio.CancelledError:

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,7 @@ from steward.config import Config
 from steward.distro.tree import Distro, PackageRecord
 from steward.store.errors import StoreError
 from steward.store.records import CheckRecord, CheckRow
-from steward.store.writer import read_frame, write_frame
+from steward.store.writer import read_frame, spawn, write_frame
 from steward.upstream.credentials import Credentials
 from steward.upstream.engine import CheckResult, CheckSettings, check_packages
 from steward.upstream.fetch import FetchConfig, Fetcher, FetchStats
@@ -132,11 +131,12 @@ async def _run(
     run_options = {"policy": options.policy, "packages": len(packages)}
     finished = False
     try:
-        run_id, resumed, done, states = await asyncio.to_thread(
-            link.begin, tree, len(packages), run_options, options.resume
-        )
+        link.begin(tree, options.resume)
+        previous_total, done, states = await asyncio.to_thread(link.ready)
+        resumed = previous_total == len(packages)
+        link.start_run(len(packages), run_options, resumed)
         todo = [p for p in packages if p.name not in done] if resumed else list(packages)
-        run = CheckRun(run_id=run_id, skipped=len(packages) - len(todo), resumed=resumed)
+        run = CheckRun(run_id=0, skipped=len(packages) - len(todo), resumed=resumed)
         if on_start is not None:
             on_start(len(packages), run.skipped)
 
@@ -183,7 +183,8 @@ async def _run(
         await flush()
         finished = True
     finally:
-        fresh = await asyncio.to_thread(link.close, finished)
+        run_id, fresh = await asyncio.to_thread(link.close, finished)
+    run.run_id = run_id
     run.new_releases.update(fresh)
     run.seconds = time.monotonic() - started
     return run
@@ -202,16 +203,13 @@ class StoreLink:
         self.url = url
         self.process: subprocess.Popen[bytes] | None = None
         self.local: Any = None  # a RunWriter in this process
-        self.failed: str | None = None
+        self.begun: tuple[str, bool] | None = None
+        self.answer: tuple[int | None, set[str], dict[str, str]] | None = None
 
     def start(self) -> StoreLink:
         if os.environ.get("STEWARD_WRITER", "process") != "thread":
             try:
-                self.process = subprocess.Popen(
-                    [sys.executable, "-m", "steward.store.writer"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                )
+                self.process = spawn()
                 self._write(("open", self.url))
                 return self
             except OSError:
@@ -234,23 +232,42 @@ class StoreLink:
             )
         return reply
 
-    def begin(
-        self, tree: str, total: int, options: dict[str, Any], resume: bool
-    ) -> tuple[int, bool, set[str], dict[str, str]]:
-        """The run to record into, whether it resumes one, what it stored, the states."""
+    def begin(self, tree: str, resume: bool) -> None:
+        """Ask for the tree's interrupted run and the stored states; :meth:`ready` answers.
+
+        Sent before the tree is loaded, so that the writer works on it meanwhile; asking
+        again for the same tree does nothing.
+        """
+        if self.begun is not None:
+            if self.begun != (tree, resume):
+                raise StoreError(f"this store link already began a run of {self.begun[0]}")
+            return
+        self.begun = (tree, resume)
         if self.process is None:
             from steward.store import Store
             from steward.store.writer import RunWriter
 
             self.local = RunWriter(Store.open(self.url))
-            return self.local.begin(tree, total, options, resume)  # type: ignore[no-any-return]
-        self._write(("begin", tree, total, options, resume))
-        reply = self._read()
-        if reply[0] != "ok":
-            self.close(False)
-            raise StoreError(reply[1])
-        _, run_id, resumed, done, states = reply
-        return run_id, resumed, done, states
+            self.answer = self.local.begin(tree, resume)
+        else:
+            self._write(("begin", tree, resume))
+
+    def ready(self) -> tuple[int | None, set[str], dict[str, str]]:
+        """The interrupted run's package count (``None``: none), what it stored, the states."""
+        if self.answer is None:
+            reply = self._read()
+            if reply[0] != "ok":
+                self.close(False)
+                raise StoreError(reply[1])
+            self.answer = reply[1], reply[2], reply[3]
+        return self.answer
+
+    def start_run(self, total: int, options: dict[str, Any], resume: bool) -> None:
+        """Record into the interrupted run (``resume``) or a new one."""
+        if self.process is None:
+            self.local.start(total, options, resume)
+        else:
+            self._write(("run", total, options, resume))
 
     def send(self, records: list[CheckRecord]) -> None:
         if self.process is None:
@@ -258,14 +275,15 @@ class StoreLink:
         else:
             self._write(("batch", records))
 
-    def close(self, finished: bool) -> dict[str, int]:
-        """Wait until every batch is written; the fresh release counts by upstream."""
+    def close(self, finished: bool) -> tuple[int, dict[str, int]]:
+        """Wait until every batch is written: the run's id and the fresh release counts by
+        upstream (``(0, {})`` for a run that never started)."""
         if self.process is None:
             if self.local is None:
-                return {}
+                return 0, {}
             try:
                 self.local.end(finished)
-                return dict(self.local.fresh)
+                return self.local.run_id or 0, dict(self.local.fresh)
             finally:
                 self.local.store.close()
                 self.local = None
@@ -280,14 +298,14 @@ class StoreLink:
             with contextlib.suppress(BrokenPipeError):
                 process.stdin.close()
             process.wait(timeout=600)
-        if reply is None:
+        if reply is None or reply[0] != "done":
             if not finished:
-                return {}
+                return 0, {}
             raise StoreError(f"the store writer ended with status {process.returncode}")
-        _, fresh, error = reply
+        _, run_id, fresh, error = reply
         if error:
             raise StoreError(f"writing results failed: {error}")
-        return {str(k): int(v) for k, v in fresh.items()}
+        return int(run_id or 0), {str(k): int(v) for k, v in fresh.items()}
 
 
 def open_link(url: str | None) -> StoreLink:
@@ -302,7 +320,8 @@ def _record(tree: str, result: CheckResult) -> CheckRecord:
         package=result.package,
         upstream=result.upstream,
         current_version=result.current_version,
-        releases=result.releases,
+        # An upstream that answered 304 lists what the store has: no need to send it.
+        releases=() if result.unchanged else result.releases,
         recommendation=result.recommendation,
         error_code=result.error_code,
         error_message=result.error_message,

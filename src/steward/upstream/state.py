@@ -1,0 +1,255 @@
+"""What a check remembers of an upstream between runs, so that re-checks cost a 304 each.
+
+An :class:`UpstreamState` holds the validators of every response the backend read (see
+:mod:`steward.upstream.validators`), the releases it returned (before tag rules), and a
+memo of the answers computed from them: the package's versions after its tag rules and
+the recommendation for its packaged version and policy. When every response answers 304
+the next run takes the answer from the memo, provided the inputs it was computed from (tag
+rules, packaged version, policy) are the same; it is a cache of a pure function, so a miss
+only costs the computation.
+
+The store keeps the state as the compact JSON of :meth:`UpstreamState.encode`; reading it
+back never runs code (no pickle), and a damaged row reads as no state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import enum
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from steward.upstream.recommend import Recommendation, SetAside, Status
+from steward.upstream.validators import Validator
+from steward.upstream.versions import Release
+
+__all__ = ["Answer", "UpstreamState", "decode_state", "encode_state", "fingerprint"]
+
+#: Bumped when what the memo holds changes meaning: older memos are then ignored.
+_MEMO_FORMAT = 1
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Answer:
+    """A package's versions after its tag rules, the notes about them, and the recommendation."""
+
+    releases: tuple[Release, ...]
+    notes: tuple[str, ...]
+    recommendation: Recommendation | None
+
+
+class UpstreamState:
+    """An upstream as its last successful fetch saw it, and the answers computed from it.
+
+    ``releases`` are decoded from the stored JSON only when asked for: a re-check that
+    finds its answer in the memo never needs them.
+    """
+
+    __slots__ = ("_raw", "_releases", "memo", "validators")
+
+    def __init__(
+        self,
+        validators: tuple[Validator, ...],
+        releases: Sequence[Release] | None = None,
+        *,
+        raw: str | None = None,
+        memo: dict[str, Any] | None = None,
+    ) -> None:
+        self.validators = validators
+        self._releases = tuple(releases) if releases is not None else None
+        self._raw = raw
+        self.memo: dict[str, Any] = memo if memo is not None else {}
+
+    @property
+    def releases(self) -> tuple[Release, ...]:
+        if self._releases is None:
+            self._releases = tuple(_release(item) for item in json.loads(self._raw or "[]"))
+        return self._releases
+
+    def __eq__(self, other: object) -> bool:  # for tests: the decoded releases compared
+        if not isinstance(other, UpstreamState):
+            return NotImplemented
+        return (self.validators, self.releases, self.memo) == (
+            other.validators,
+            other.releases,
+            other.memo,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"UpstreamState({len(self.validators)} validators, {len(self.releases)} releases, "
+            f"{len(self.memo)} answers)"
+        )
+
+    def answer(self, key: str) -> Answer | None:
+        """The memoised answer for the inputs ``key`` (:func:`fingerprint`), if any."""
+        entry = self.memo.get(key)
+        if entry is None:
+            return None
+        try:
+            return _decode_answer(entry)
+        except (ValueError, TypeError, KeyError, IndexError):
+            return None
+
+    def remember(self, key: str, answer: Answer) -> bool:
+        """Memoise ``answer`` under ``key``; False when it cannot be stored faithfully."""
+        entry = _encode_answer(answer)
+        if entry is None:
+            return False
+        self.memo[key] = entry
+        return True
+
+    def encode(self) -> str:
+        raw = self._raw
+        if raw is None:
+            raw = json.dumps([_row(r) for r in self.releases], separators=(",", ":"))
+        return json.dumps(
+            {
+                "v": [
+                    [v.url, v.accept, v.headers, v.etag, v.last_modified] for v in self.validators
+                ],
+                # Nested JSON text: a re-check answered from the memo never parses it.
+                "r": raw,
+                "m": self.memo,
+            },
+            separators=(",", ":"),
+        )
+
+
+def encode_state(state: UpstreamState) -> str:
+    """The state as compact JSON, for the store.
+
+    >>> state = UpstreamState((Validator("https://x/y", "*/*", (), '"e1"', None),),
+    ...                       (Release("v1.0", "v1.0"),))
+    >>> decode_state(encode_state(state)).releases[0].tag
+    'v1.0'
+    """
+    return state.encode()
+
+
+def decode_state(text: str) -> UpstreamState | None:
+    """:func:`encode_state`'s output back; ``None`` when it is not that (a damaged row)."""
+    try:
+        doc = json.loads(text)
+        validators = tuple(
+            Validator(url, accept, tuple((str(k), str(v)) for k, v in headers), etag, modified)
+            for url, accept, headers, etag, modified in doc["v"]
+        )
+        raw = doc["r"]
+        memo = doc.get("m") or {}
+        if not isinstance(raw, str) or not isinstance(memo, dict):
+            return None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return UpstreamState(validators, raw=raw, memo=memo)
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable key for the inputs of an answer: the same in every process and run.
+
+    Dataclasses, enums, sets and mappings are spelled out in a canonical order (a
+    ``frozenset``'s own order changes with the interpreter's hash seed).
+
+    >>> from steward.upstream.versions import TagRules
+    >>> fingerprint(TagRules(ignored=frozenset({"a", "b"}))) == fingerprint(
+    ...     TagRules(ignored=frozenset({"b", "a"})))
+    True
+    """
+    text = json.dumps([_MEMO_FORMAT, *(_canonical(p) for p in parts)], separators=(",", ":"))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    names = _FIELDS.get(type(value))
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return [_canonical(getattr(value, name)) for name in names]
+    if isinstance(value, enum.Enum):
+        return _canonical(value.value)
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    return repr(value)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _row(release: Release) -> list[Any]:
+    date = release.date.isoformat() if release.date is not None else None
+    return [release.tag, release.version, date, release.url, release.prerelease]
+
+
+def _release(row: Sequence[Any]) -> Release:
+    tag, version, date, url, prerelease = row
+    return Release(
+        str(tag),
+        str(version),
+        _dt.datetime.fromisoformat(date) if date else None,
+        url,
+        prerelease,
+    )
+
+
+def _encode_answer(answer: Answer) -> dict[str, Any] | None:
+    index = {id(r): i for i, r in enumerate(answer.releases)}
+
+    def at(release: Release | None) -> int | None:
+        if release is None:
+            return None
+        return index.get(id(release), -1)
+
+    rec = answer.recommendation
+    encoded: list[Any] | None = None
+    if rec is not None:
+        picks = [at(rec.recommended), at(rec.newest), at(rec.newest_stable)]
+        aside = [[at(s.release), s.reason] for s in rec.set_aside]
+        if -1 in picks or any(a[0] in (-1, None) for a in aside):
+            return None  # a release that is not one of the answer's: not memoised
+        encoded = [
+            rec.current,
+            rec.status.value,
+            *picks,
+            rec.versions_behind,
+            rec.days_behind,
+            rec.current_exists_upstream,
+            rec.reason,
+            aside,
+        ]
+    return {"r": [_row(r) for r in answer.releases], "n": list(answer.notes), "c": encoded}
+
+
+def _decode_answer(entry: dict[str, Any]) -> Answer:
+    releases = tuple(_release(row) for row in entry["r"])
+
+    def at(i: int | None) -> Release | None:
+        return None if i is None else releases[i]
+
+    rec: Recommendation | None = None
+    encoded = entry["c"]
+    if encoded is not None:
+        current, status, picked, newest, stable, behind, days, exists, reason, aside = encoded
+        rec = Recommendation(
+            current=current,
+            status=Status(status),
+            recommended=at(picked),
+            newest=at(newest),
+            newest_stable=at(stable),
+            versions_behind=behind,
+            days_behind=days,
+            current_exists_upstream=exists,
+            reason=reason,
+            set_aside=tuple(SetAside(releases[i], why) for i, why in aside),
+        )
+    return Answer(releases, tuple(entry["n"]), rec)

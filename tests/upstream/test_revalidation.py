@@ -256,3 +256,15 @@ def test_states_round_trip_and_damaged_text_reads_as_none() -> None:
     assert decode_state(encode_state(state)) == state
     assert decode_state("[]") is None
     assert decode_state('{"v": [[1]], "r": []}') is None
+
+
+async def test_shared_releases_are_fetched_once_and_dropped_after_their_last_package(
+    up: FakeUpstream,
+) -> None:
+    up.add_project("github", "owner/repo", ["v1.0", "v1.1"])
+    settings = CheckSettings(package_configs=configs("github", "owner/repo", "a", "b", "c"))
+    async with context(up) as ctx:
+        results = await check_packages([record(n) for n in ("a", "b", "c")], ctx, settings)
+        assert len(ctx.shared) == 0  # nothing kept to the end of the run
+    assert len(up.requests) == 1
+    assert {r.recommendation.newest_stable.version for r in results if r.recommendation} == {"1.1"}

@@ -212,17 +212,18 @@ class HttpCacheEntry(Base):
 
 
 class UpstreamState(Base):
-    """What the last successful fetch of an upstream saw: its validators and raw releases.
+    """What the last successful fetch of an upstream saw, and the answers computed from it.
 
-    ``state`` is the engine's own JSON (:func:`steward.upstream.engine.encode_state`): the
-    ETag/Last-Modified of every response the backend read, and the releases it made of
-    them. The next check asks upstream whether those responses changed, one conditional
-    request each; when none did, these releases are the answer and nothing is downloaded
-    or parsed. ``key`` is the upstream's key plus the base URL its backend was given.
+    ``state`` is the engine's own JSON (:func:`steward.upstream.state.encode_state`),
+    zlib-compressed (a sixth of the size): the ETag/Last-Modified of every response the
+    backend read, the releases it made of them, and the answers computed from those. The
+    next check asks upstream whether those responses changed, one conditional request
+    each; when none did, the stored answer stands and nothing is downloaded or parsed.
+    ``key`` is the upstream's key plus the base URL its backend was given.
     """
 
     __tablename__ = "upstream_states"
 
     key: Mapped[str] = mapped_column(Text, primary_key=True)
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[bytes] = mapped_column(LargeBinary)
     stored_at: Mapped[_dt.datetime]

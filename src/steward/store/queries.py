@@ -451,11 +451,15 @@ class Store:
                     index_elements=[_STATES.c.key],
                     set_={"state": statement.excluded.state, "stored_at": now},
                 ),
-                [{"key": k, "state": v, "stored_at": now} for k, v in replaced.items()],
+                [
+                    {"key": k, "state": zlib.compress(v.encode("utf-8"), 1), "stored_at": now}
+                    for k, v in replaced.items()
+                ],
             )
 
-    def upstream_states(self) -> dict[str, str]:
-        """Every stored upstream state (engine JSON) by key, for a check run to start from."""
+    def upstream_states(self) -> dict[str, bytes]:
+        """Every stored upstream state by key, for a check run to start from: the engine's
+        JSON, zlib-compressed (:func:`steward.upstream.state.decode_state` reads it)."""
         with self._engine.connect() as connection:
             rows = connection.execute(select(_STATES.c.key, _STATES.c.state))
             return {key: state for key, state in rows}

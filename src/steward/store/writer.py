@@ -68,7 +68,7 @@ class RunWriter:
         self.run_id: int | None = None
         self.fresh: dict[str, int] = {}
 
-    def begin(self, tree: str, resume: bool) -> tuple[int | None, set[str], dict[str, str]]:
+    def begin(self, tree: str, resume: bool) -> tuple[int | None, set[str], dict[str, bytes]]:
         """The package count of the tree's interrupted run, if any (``None``), the packages
         it stored, and every stored upstream state."""
         self.tree = tree

@@ -10,6 +10,7 @@ failure of one package never stops the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -64,8 +65,9 @@ class CheckSettings:
     #: Prefix -> replacement for URL-named upstreams (git/svn/hg/listings): mirrors.
     url_rewrites: Mapping[str, str] = field(default_factory=dict)
     #: Stored upstream states (:func:`encode_state`) by :func:`state_key`: what the last run
-    #: saw. An upstream whose responses all answer 304 reuses its stored releases.
-    states: Mapping[str, str] = field(default_factory=dict)
+    #: saw. An upstream whose responses all answer 304 reuses its stored releases. Entries
+    #: are taken out of the dict as they are used, so that a run's memory stays flat.
+    states: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +167,7 @@ def state_key(upstream: Upstream, ctx: SourceContext) -> str:
 
 
 async def _upstream_releases(
-    module: Any, upstream: Upstream, ctx: SourceContext, stored: str | None
+    module: Any, upstream: Upstream, ctx: SourceContext, stored: bytes | None
 ) -> tuple[UpstreamState | None, Sequence[Release], bool]:
     """The upstream's state (``None`` when nothing could be revalidated next time), the
     backend's releases, and whether the stored state still holds.
@@ -219,12 +221,7 @@ async def check_package(
         )
     try:
         policy = _policy_for(settings.policy, config)
-        found = resolve_upstream(
-            record.name,
-            config=config,
-            metadata=record.upstream,
-            urls=_expanded_source_urls(record),
-        )
+        found = _resolve(record, settings)
         if isinstance(found, NoUpstream):
             return CheckResult(
                 record.name,
@@ -234,10 +231,11 @@ async def check_package(
                 error_message=found.reason,
                 elapsed=time.monotonic() - started,
             )
-        upstream = found = _rewrite(found, settings.url_rewrites)
+        upstream = found
         module = backend(upstream.kind)
         key = state_key(upstream, ctx)
-        stored = settings.states.get(key)
+        # Taken out: only the first of the packages sharing the upstream reads it.
+        stored = settings.states.pop(key, None)
         state, raw, unchanged = await ctx.shared.get(
             f"releases:{upstream.key}", lambda: _upstream_releases(module, found, ctx, stored)
         )
@@ -285,6 +283,16 @@ async def check_package(
         )
 
 
+def _resolve(record: PackageRecord, settings: CheckSettings) -> Upstream | NoUpstream:
+    found = resolve_upstream(
+        record.name,
+        config=settings.package_configs.get(record.name),
+        metadata=record.upstream,
+        urls=_expanded_source_urls(record),
+    )
+    return found if isinstance(found, NoUpstream) else _rewrite(found, settings.url_rewrites)
+
+
 def _follows_gnome_numbering(upstream: Upstream) -> bool:
     """GNOME projects release development series with odd minor numbers."""
     return upstream.kind == "gnome" or upstream.option("host") == "gitlab.gnome.org"
@@ -327,12 +335,25 @@ async def check_packages(
     keep = on_result is None
     results: list[CheckResult | None] = [None] * len(records) if keep else []
     pending = iter(enumerate(records))
+    # How many packages will ask for each upstream's releases: the shared result is
+    # dropped after the last, so a run does not keep every upstream's releases to its end.
+    users: dict[str, int] = {}
+    for record in records:
+        with contextlib.suppress(Exception):  # check_package reports it
+            found = _resolve(record, settings)
+            if not isinstance(found, NoUpstream):
+                users[found.key] = users.get(found.key, 0) + 1
 
     async def worker() -> None:
         # A fixed set of workers pulling from one iterator, rather than a task per package:
         # ten thousand waiting coroutines cost memory and scheduling for nothing.
         for index, record in pending:
             result = await check_package(record, ctx, settings)
+            if result.upstream is not None:
+                left = users.get(result.upstream.key, 0) - 1
+                users[result.upstream.key] = left
+                if left <= 0:
+                    ctx.shared.forget(f"releases:{result.upstream.key}")
             if keep:
                 results[index] = result
             elif on_result is not None:

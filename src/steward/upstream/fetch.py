@@ -131,6 +131,10 @@ _DURATION_FIELDS = (
 )
 _CREDENTIAL_HEADERS = ("authorization", "private-token", "cookie", "proxy-authorization")
 _SECRET_WORDS = ("token", "key", "secret", "password", "passwd", "signature", "sig", "auth")
+# A query that might name a secret (or an unparseable URL): redact_url looks closer.
+_MAYBE_SECRET_QUERY = re.compile(
+    r"\?.*(?:" + "|".join(_SECRET_WORDS) + r")|[^\x21-\x7e]", re.IGNORECASE | re.DOTALL
+)
 # A server that answers Range requests inconsistently gets this many fresh starts, then an error.
 _MAX_DOWNLOAD_RESTARTS = 2
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
@@ -428,6 +432,8 @@ def redact_url(url: str) -> str:
     >>> redact_url("https://u:pw@h.example/p?access_token=abc&page=2")
     'https://u:REDACTED@h.example/p?access_token=REDACTED&page=2'
     """
+    if "@" not in url and not _MAYBE_SECRET_QUERY.search(url):
+        return url  # the common case: nothing to hide, and urlsplit is not free
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -807,6 +813,8 @@ class Fetcher:
         # kept for the caller's next get() of the same URL.
         self._revalidations: dict[str, asyncio.Future[bool]] = {}
         self._fresh: dict[str, FetchResult] = {}
+        # _vet_ip_literal's verdicts by (host, port); False: not an IP literal.
+        self._literals: dict[tuple[str, int], Any] = {}
 
     async def __aenter__(self) -> Self:
         return self
@@ -893,18 +901,34 @@ class Fetcher:
         """
         if not validators or not all(v.usable for v in validators):
             return False
-        futures = []
-        for validator in validators:
-            future = self._revalidations.get(validator.url)
-            if future is None:
-                future = asyncio.ensure_future(self._ask_again(validator))
-                self._revalidations[validator.url] = future
-            futures.append(asyncio.shield(future))
-        outcomes = await asyncio.gather(*futures, return_exceptions=True)
+        if len(validators) == 1:  # the common case, without a task of its own
+            return await self._revalidate_one(validators[0])
+        outcomes = await asyncio.gather(
+            *(self._revalidate_one(v) for v in validators), return_exceptions=True
+        )
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
         return all(outcomes)
+
+    async def _revalidate_one(self, validator: Validator) -> bool:
+        known = self._revalidations.get(validator.url)
+        if known is not None:
+            return await asyncio.shield(known)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._revalidations[validator.url] = future
+        try:
+            unchanged = await self._ask_again(validator)
+        except asyncio.CancelledError:
+            del self._revalidations[validator.url]  # never asked: a later caller asks
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: other callers re-raise it, nobody else need
+            raise
+        future.set_result(unchanged)
+        return unchanged
 
     async def _ask_again(self, validator: Validator) -> bool:
         headers = dict(validator.headers)
@@ -1225,11 +1249,18 @@ class Fetcher:
         ``2130706433`` are caught here too, whichever way aiohttp would treat them.
         """
         host = hop.raw_host or ""
-        if parse_ip_literal(host) is None:
+        key = (host, hop.port or 0)
+        destination = self._literals.get(key)
+        if destination is None:
+            if parse_ip_literal(host) is None:
+                self._literals[key] = False
+                return
+            # An address needs no DNS: its verdict holds for the fetcher's life.
+            destination = self._literals[key] = await vet_destination(
+                host, key[1], self.config.guard_policy, self._resolver
+            )
+        if destination is False:
             return
-        destination = await vet_destination(
-            host, hop.port or 0, self.config.guard_policy, self._resolver
-        )
         if not destination.allowed:
             refused = _Refused(host, destination.refused_address or "?", destination.reason or "?")
             raise _blocked(safe_url, refused)

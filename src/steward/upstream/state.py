@@ -19,6 +19,7 @@ import datetime as _dt
 import enum
 import hashlib
 import json
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -132,10 +133,11 @@ def encode_state(state: UpstreamState) -> str:
     return state.encode()
 
 
-def decode_state(text: str) -> UpstreamState | None:
-    """:func:`encode_state`'s output back; ``None`` when it is not that (a damaged row)."""
+def decode_state(text: str | bytes) -> UpstreamState | None:
+    """:func:`encode_state`'s output back, also zlib-compressed as the store keeps it;
+    ``None`` when it is not that (a damaged row)."""
     try:
-        doc = json.loads(text)
+        doc = json.loads(zlib.decompress(text) if isinstance(text, bytes) else text)
         validators = tuple(
             Validator(url, accept, tuple((str(k), str(v)) for k, v in headers), etag, modified)
             for url, accept, headers, etag, modified in doc["v"]
@@ -144,7 +146,7 @@ def decode_state(text: str) -> UpstreamState | None:
         memo = doc.get("m") or {}
         if not isinstance(raw, str) or not isinstance(memo, dict):
             return None
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, zlib.error):
         return None
     return UpstreamState(validators, raw=raw, memo=memo)
 

@@ -204,7 +204,7 @@ class StoreLink:
         self.process: subprocess.Popen[bytes] | None = None
         self.local: Any = None  # a RunWriter in this process
         self.begun: tuple[str, bool] | None = None
-        self.answer: tuple[int | None, set[str], dict[str, str]] | None = None
+        self.answer: tuple[int | None, set[str], dict[str, bytes]] | None = None
 
     def start(self) -> StoreLink:
         if os.environ.get("STEWARD_WRITER", "process") != "thread":
@@ -252,7 +252,7 @@ class StoreLink:
         else:
             self._write(("begin", tree, resume))
 
-    def ready(self) -> tuple[int | None, set[str], dict[str, str]]:
+    def ready(self) -> tuple[int | None, set[str], dict[str, bytes]]:
         """The interrupted run's package count (``None``: none), what it stored, the states."""
         if self.answer is None:
             reply = self._read()
@@ -260,7 +260,10 @@ class StoreLink:
                 self.close(False)
                 raise StoreError(reply[1])
             self.answer = reply[1], reply[2], reply[3]
-        return self.answer
+        # The states are handed over, not kept: the run drops each once it is used.
+        total, done, states = self.answer
+        self.answer = total, done, {}
+        return total, done, states
 
     def start_run(self, total: int, options: dict[str, Any], resume: bool) -> None:
         """Record into the interrupted run (``resume``) or a new one."""

@@ -131,6 +131,10 @@ class SharedResults:
         note_validators(validators)
         return value
 
+    def forget(self, key: str) -> None:
+        """Drop a result nobody will ask for again (memory stays flat on a long run)."""
+        self._tasks.pop(key, None)
+
     def __len__(self) -> int:
         return len(self._tasks)
 

@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "upstream_states",
         sa.Column("key", sa.Text(), nullable=False),
-        sa.Column("state", sa.Text(), nullable=False),
+        sa.Column("state", sa.LargeBinary(), nullable=False),
         sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_upstream_states")),
     )

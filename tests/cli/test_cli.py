@@ -113,3 +113,18 @@ def test_console_script_runs(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert len(json.loads(proc.stdout)["packages"]) == 2
+
+
+@pytest.mark.parametrize("writer", ["process", "thread"])
+def test_check_with_a_store_that_cannot_open_is_a_usage_error(
+    tmp_path: Path, writer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STEWARD_WRITER", writer)
+    tree = make_tree(tmp_path / "tree")
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    result = runner.invoke(
+        app, ["check", str(tree), "--db", str(blocked / "sub" / "store.db")], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 2, result.output
+    assert "store" in result.output.lower(), result.output

@@ -322,8 +322,10 @@ def check(
     try:
         link.begin(tree_key(path), options.resume)
         distro = _load_distro(path, profile, only, config)
-    except BaseException:
+    except BaseException as exc:
         link.close(False)
+        if isinstance(exc, StoreError):
+            raise _usage_error(str(exc)) from exc
         raise
     try:
         run = _run_with_progress(distro, config, options, link)

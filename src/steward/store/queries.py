@@ -334,15 +334,21 @@ class Store:
         Every release listed by one check shares its ``last_seen``, the newest of the
         upstream's; releases no longer listed have older ones and keep them.
         """
-        newest = (
-            select(func.max(_OTHER.c.last_seen))
-            .where(_OTHER.c.upstream_id == _RELEASES.c.upstream_id)
-            .scalar_subquery()
-        )
         for chunk in _chunks(upstream_ids):
+            # One grouped pass, then UPDATE ... FROM: a correlated max() per row costs the
+            # square of an upstream's release count.
+            newest = (
+                select(_OTHER.c.upstream_id, func.max(_OTHER.c.last_seen).label("newest"))
+                .where(_OTHER.c.upstream_id.in_(chunk))
+                .group_by(_OTHER.c.upstream_id)
+                .subquery()
+            )
             connection.execute(
                 _RELEASES.update()
-                .where(_RELEASES.c.upstream_id.in_(chunk), _RELEASES.c.last_seen == newest)
+                .where(
+                    _RELEASES.c.upstream_id == newest.c.upstream_id,
+                    _RELEASES.c.last_seen == newest.c.newest,
+                )
                 .values(last_seen=now)
             )
 

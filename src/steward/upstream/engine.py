@@ -343,6 +343,9 @@ async def check_packages(
             found = _resolve(record, settings)
             if not isinstance(found, NoUpstream):
                 users[found.key] = users.get(found.key, 0) + 1
+    for key, count in users.items():
+        if count == 1:
+            ctx.shared.expect_one(f"releases:{key}")
 
     async def worker() -> None:
         # A fixed set of workers pulling from one iterator, rather than a task per package:

@@ -87,6 +87,10 @@ class Upstream:
             return default
         return value.strip().lower() in ("1", "true", "yes", "on")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent to the store writer with every result; dataclasses' __getstate__ is slow.
+        return (Upstream, (self.kind, self.project, self.options, self.rules, self.origin))
+
     @property
     def key(self) -> str:
         """A stable identity: packages sharing an upstream share its stored releases."""
@@ -120,8 +124,17 @@ class SharedResults:
 
     def __init__(self) -> None:
         self._tasks: dict[str, asyncio.Future[tuple[Any, tuple[Validator, ...]]]] = {}
+        self._single: set[str] = set()
+
+    def expect_one(self, key: str) -> None:
+        """Only one caller will ask for ``key``: it computes in its own task, and nothing
+        is kept (most packages have an upstream of their own)."""
+        self._single.add(key)
 
     async def get(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
+        if key in self._single:
+            self._single.discard(key)  # a second caller, unexpected, shares as usual
+            return await compute()
         future = self._tasks.get(key)
         if future is None:
             future = asyncio.ensure_future(_recorded(compute))

@@ -30,6 +30,7 @@ label use ``gitlab`` and every other host ``bearer`` (GitLab accepts both).
 from __future__ import annotations
 
 import enum
+import functools
 import os
 import re
 import stat
@@ -81,13 +82,17 @@ class Token:
         return {"Authorization": f"Bearer {self.secret}"}
 
 
+@functools.lru_cache(maxsize=1024)
 def host_key(host: str) -> str:
     """The lookup key for ``host``: lower-case, every non-alphanumeric run folded to ``_``.
 
     Folding lets ``STEWARD_TOKEN_GITLAB_GNOME_ORG`` (environment names cannot hold dots or
-    dashes) find ``gitlab.gnome.org``.
+    dashes) find ``gitlab.gnome.org``. (Cached: asked once per request, for a few hosts.)
     """
-    return re.sub(r"[^a-z0-9]+", "_", host.strip().strip("[]").lower().removesuffix("."))
+    return _FOLD.sub("_", host.strip().strip("[]").lower().removesuffix("."))
+
+
+_FOLD = re.compile(r"[^a-z0-9]+")
 
 
 def _default_style(host: str) -> AuthStyle:

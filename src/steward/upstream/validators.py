@@ -88,14 +88,19 @@ def note_validators(validators: Iterable[Validator]) -> None:
         seen.extend(validators)
 
 
-@contextlib.contextmanager
-def no_recording() -> Iterator[None]:
-    """Record nothing in this block (the fetcher's own revalidation requests)."""
-    token = _RECORDING.set(None)
-    try:
-        yield
-    finally:
-        _RECORDING.reset(token)
+class no_recording:
+    """Record nothing in this block (the fetcher's own revalidation requests).
+
+    A class rather than a generator-based context manager: it runs once per request.
+    """
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _RECORDING.set(None)
+
+    def __exit__(self, *exc: object) -> None:
+        _RECORDING.reset(self._token)
 
 
 def note_response(

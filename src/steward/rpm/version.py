@@ -59,18 +59,23 @@ _CACHE_SIZE: Final = 1 << 16
 @functools.lru_cache(maxsize=_CACHE_SIZE)
 def _version_key(text: str) -> _Key:
     # librpm receives C strings: nothing after a NUL exists for it.
-    text = text.partition("\0")[0]
+    if "\0" in text:
+        text = text.partition("\0")[0]
     tokens: list[_Token] = []
     for segment in _SEGMENT.findall(text):
-        if segment == "~":
+        # Numbers first, the most common segment: of what the regex finds, only ASCII digits
+        # sort at or below "9" ("~", "^" and letters all sort after it).
+        first = segment[0]
+        if first <= "9":
+            # Not int(): a numeric segment may be longer than Python's int-parsing limit.
+            # Leading zeros do not count (few segments have any).
+            digits = segment.lstrip("0") if first == "0" else segment
+            tokens.append((_NUMBER, len(digits), digits))
+        elif segment == "~":
             tokens.append(_TILDE)
         elif segment == "^":
             tokens.append(_CARET)
-        elif segment[0] <= "9":  # the regex leaves only ASCII digits or letters here
-            # Not int(): a numeric segment may be longer than Python's int-parsing limit.
-            digits = segment.lstrip("0")
-            tokens.append((_NUMBER, len(digits), digits))
-        else:
+        else:  # the regex leaves only ASCII letters here
             tokens.append((_ALPHA, 0, segment))
     tokens.append(_END)
     return tuple(tokens)

@@ -21,8 +21,10 @@ Release(tag='v2.0.0', version='2.0.0', date=None, url=None, prerelease=None)
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fnmatch import fnmatchcase
@@ -33,7 +35,6 @@ from steward.upstream.versions import (
     SchemeGroup,
     classify_release,
     comparable_group,
-    compare_versions,
     numeric_parts,
     upstream_version_key,
     version_problem,
@@ -142,6 +143,10 @@ class SetAside:
     release: Release
     reason: str
 
+    def __reduce__(self) -> tuple[type[SetAside], tuple[Release, str]]:
+        # Rebuilt from the fields, faster than the default for frozen slots dataclasses.
+        return (SetAside, (self.release, self.reason))
+
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
@@ -167,6 +172,25 @@ class Recommendation:
     reason: str
     set_aside: tuple[SetAside, ...] = ()
 
+    def __reduce__(self) -> tuple[type[Recommendation], tuple[object, ...]]:
+        # Rebuilt from the fields, in order, faster than the default for frozen slots
+        # dataclasses (a scan pickles one per package).
+        return (
+            Recommendation,
+            (
+                self.current,
+                self.status,
+                self.recommended,
+                self.newest,
+                self.newest_stable,
+                self.versions_behind,
+                self.days_behind,
+                self.current_exists_upstream,
+                self.reason,
+                self.set_aside,
+            ),
+        )
+
 
 _ELIGIBLE = frozenset({ReleaseClass.STABLE})
 _ELIGIBLE_WITH_PRERELEASES = frozenset(
@@ -174,19 +198,9 @@ _ELIGIBLE_WITH_PRERELEASES = frozenset(
 )
 
 
-def _key(release: Release) -> tuple[object, ...]:
-    return upstream_version_key(release.version)
-
-
-def _newest(releases: Iterable[Release]) -> Release | None:
-    """The newest release; of equal versions, the first."""
-    newest: Release | None = None
-    newest_key: tuple[object, ...] = ()
-    for release in releases:
-        key = _key(release)
-        if newest is None or key > newest_key:
-            newest, newest_key = release, key
-    return newest
+#: Each release's rpm sort key, by version string. :func:`recommend_version` builds it once
+#: per call: sorting, de-duplicating and comparing would otherwise recompute every key.
+_Keys = Mapping[str, tuple[object, ...]]
 
 
 def _dominant_group(releases: Sequence[Release]) -> SchemeGroup:
@@ -198,24 +212,31 @@ def _dominant_group(releases: Sequence[Release]) -> SchemeGroup:
     return max(counts, key=lambda group: (counts[group], group == "numeric"), default="numeric")
 
 
-def _unique(releases: Iterable[Release]) -> tuple[list[Release], list[SetAside]]:
+_by_key = operator.itemgetter(0)
+
+
+def _unique(releases: Iterable[Release], keys: _Keys) -> tuple[list[Release], list[SetAside]]:
     """Releases sorted by rpm order, one per version; the first of equal versions is kept."""
-    ordered = sorted(releases, key=_key)
+    # Sorted as (key, release) pairs on the key alone, a stable sort: equal versions stay in
+    # input order, and each key is at hand below.
+    ordered = sorted([(keys[release.version], release) for release in releases], key=_by_key)
     kept: list[Release] = []
     duplicates: list[SetAside] = []
-    for release in ordered:
-        if kept and _key(kept[-1]) == _key(release):
+    kept_key: tuple[object, ...] = ()
+    for key, release in ordered:
+        if kept and kept_key == key:
             duplicates.append(SetAside(release, f"same version as tag {kept[-1].tag!r}"))
         else:
             kept.append(release)
+            kept_key = key
     return kept, duplicates
 
 
 def _suspicious_jumps(
-    releases: Sequence[Release], baseline: int | None, max_jump: int
+    release_majors: Iterable[int], baseline: int | None, max_jump: int
 ) -> dict[int, str]:
     """Majors that leap past the previous major by more than ``max_jump``, with the reason."""
-    majors = sorted({parts[0] for r in releases if (parts := numeric_parts(r.version))})
+    majors = sorted(set(release_majors))
     if not majors:
         return {}
     previous = majors[0] if baseline is None else baseline
@@ -233,16 +254,26 @@ def _suspicious_jumps(
 
 
 def _stale_lines(
-    releases: Sequence[Release], current: str, current_major: int, max_age_days: int
+    releases: Sequence[Release],
+    majors: Sequence[int],
+    current: str,
+    current_major: int,
+    max_age_days: int,
+    keys: _Keys,
 ) -> dict[int, str]:
     """Major lines above ``current_major`` that went quiet long before the packaged release."""
     lines: dict[int, list[_dt.datetime]] = {}
-    for release in releases:
-        major = numeric_parts(release.version)[0]
+    for release, major in zip(releases, majors, strict=True):
         if release.date is not None:
-            lines.setdefault(major, []).append(release.date)
+            if major in lines:
+                lines[major].append(release.date)
+            else:
+                lines[major] = [release.date]
+    # The releases are in rpm order, one per version: the packaged one is found by bisection.
     current_key = upstream_version_key(current)
-    matching = [r.date for r in releases if r.date and _key(r) == current_key]
+    index = bisect.bisect_left(releases, current_key, key=lambda r: keys[r.version])
+    found = releases[index] if index < len(releases) else None
+    matching = [found.date] if found and found.date and keys[found.version] == current_key else []
     # Without the packaged release's own date, its line's latest release stands in for it.
     reference = max(matching or lines.get(current_major, []), default=None)
     if reference is None:
@@ -259,17 +290,27 @@ def _stale_lines(
 
 
 def _drop_suspicious(
-    releases: Sequence[Release], current: str, policy: Policy, set_aside: list[SetAside]
+    releases: Sequence[Release],
+    current: str,
+    policy: Policy,
+    set_aside: list[SetAside],
+    keys: _Keys,
 ) -> list[Release]:
     """``releases`` without suspicious major lines, which go to ``set_aside``."""
+    # Read once for the three uses below. Every release here has a major version: its
+    # numbering is semantic or a single number, both of which start with a number.
+    majors = [numeric_parts(release.version)[0] for release in releases]
     current_parts = numeric_parts(current)
     baseline = current_parts[0] if current_parts else None
-    suspicious = _suspicious_jumps(releases, baseline, policy.max_major_jump)
-    if baseline is not None:
-        suspicious = _stale_lines(releases, current, baseline, policy.stale_line_days) | suspicious
+    suspicious = _suspicious_jumps(majors, baseline, policy.max_major_jump)
+    # Only a line above the packaged major can be stale.
+    if baseline is not None and max(majors, default=baseline) > baseline:
+        stale = _stale_lines(releases, majors, current, baseline, policy.stale_line_days, keys)
+        suspicious = stale | suspicious
+    if not suspicious:
+        return list(releases)
     kept = []
-    for release in releases:
-        major = numeric_parts(release.version)[0]
+    for release, major in zip(releases, majors, strict=True):
         if major in suspicious:
             set_aside.append(SetAside(release, suspicious[major]))
         else:
@@ -323,13 +364,21 @@ def recommend_version(
     (<Status.UP_TO_DATE: 'up-to-date'>, None, '1.4.0-beta.2')
     """
     policy = policy or Policy()
+    current_key = upstream_version_key(current)
+    # Each version's key, computed once here: sorting, de-duplicating and comparing below
+    # would otherwise compute each one several times.
+    keys: dict[str, tuple[object, ...]] = {}
+    matches: list[Release] = []  # the releases of the packaged version
     set_aside: list[SetAside] = []
     usable: list[Release] = []
     for release in releases:
+        key = keys[release.version] = upstream_version_key(release.version)
+        if key == current_key:
+            matches.append(release)
         problem = version_problem(release.version)
         if problem is not None:
             set_aside.append(SetAside(release, problem))
-        elif policy.ignores(release):
+        elif policy.ignore and policy.ignores(release):  # without patterns, nothing is ignored
             set_aside.append(SetAside(release, "ignored by policy"))
         else:
             usable.append(release)
@@ -345,38 +394,47 @@ def recommend_version(
             scheme = version_scheme(release.version).value
             reason = f"{scheme} numbering, not the {group} numbering compared here"
             set_aside.append(SetAside(release, reason))
-    candidates, duplicates = _unique(in_group)
+    candidates, duplicates = _unique(in_group, keys)
     set_aside.extend(duplicates)
 
     current_parts = numeric_parts(current)
     if group == "numeric":
-        candidates = _drop_suspicious(candidates, current, policy, set_aside)
+        candidates = _drop_suspicious(candidates, current, policy, set_aside, keys)
 
-    classes = {
-        release: classify_release(
-            release, gnome_odd_minor=policy.gnome_odd_minor, date_versions=group == "date"
-        ).release_class
-        for release in candidates
-    }
-    stable = [r for r in candidates if classes[r] is ReleaseClass.STABLE]
+    gnome_odd_minor = policy.gnome_odd_minor
+    date_versions = group == "date"
     allowed = _ELIGIBLE_WITH_PRERELEASES if policy.allow_prerelease else _ELIGIBLE
     track = Track.LATEST if policy.track is Track.PINNED else policy.track
-    eligible = [
-        r for r in candidates if classes[r] in allowed and _in_scope(r, current_parts, track)
-    ]
+    # The answer needs the newest release of each kind and the number of stable releases
+    # newer than the packaged one. The candidates are in rpm order without equal versions,
+    # so they are classified from the newest down, and only until all of that is known.
+    newest_proper: Release | None = None  # the newest release that is not a snapshot
+    newest_stable: Release | None = None
+    best: Release | None = None  # the newest release that the policy allows
+    behind = 0
+    for release in reversed(candidates):
+        newer = keys[release.version] > current_key
+        if not newer and newest_proper and newest_stable and best:
+            break
+        release_class = classify_release(
+            release, gnome_odd_minor=gnome_odd_minor, date_versions=date_versions
+        ).release_class
+        if release_class is ReleaseClass.STABLE:
+            if newer:
+                behind += 1
+            if newest_stable is None:
+                newest_stable = release
+        if best is None and release_class in allowed and _in_scope(release, current_parts, track):
+            best = release
+        if newest_proper is None and release_class is not ReleaseClass.SNAPSHOT:
+            newest_proper = release
 
     # A snapshot (a Go pseudo-version, a dated build) is not a release: it is set aside
     # from "newest" too, unless the upstream publishes nothing else.
-    releases_proper = [r for r in candidates if classes[r] is not ReleaseClass.SNAPSHOT]
-    newest = _newest(releases_proper or candidates)
-    newest_stable = _newest(stable)
-    best = _newest(eligible)
-    current_key = upstream_version_key(current)
-    upgrade = best if best and _key(best) > current_key else None
+    newest = newest_proper or (candidates[-1] if candidates else None)
+    upgrade = best if best and keys[best.version] > current_key else None
     recommended = None if policy.track is Track.PINNED else upgrade
-    matches = [r for r in releases if _key(r) == current_key]
     current_release = next((r for r in matches if r.date is not None), None)
-    behind = sum(1 for r in stable if _key(r) > current_key)
     days = None
     if recommended and recommended.date and current_release and current_release.date:
         days = max(0, (recommended.date.date() - current_release.date.date()).days)
@@ -384,7 +442,7 @@ def recommend_version(
     if newest is None:
         status = Status.NO_RELEASES
         reason = f"No upstream release in {group} numbering."
-    elif compare_versions(current, newest.version) > 0:
+    elif current_key > keys[newest.version]:  # as compare_versions(current, newest) > 0
         status = Status.AHEAD
         reason = f"Packaged {current} is newer than every upstream release ({newest.version})."
     else:
@@ -402,8 +460,12 @@ def recommend_version(
                 reason += f"{target} is the newest release the {track} policy allows."
             else:
                 reason += f"Nothing newer than {current} that the {track} policy allows."
-            if newest is not upgrade and compare_versions(newest.version, target) > 0:
-                reason += f" Newer {classes[newest]} {newest.version} not taken."
+            target_key = keys[upgrade.version] if upgrade else current_key  # of target
+            if newest is not upgrade and keys[newest.version] > target_key:
+                newest_class = classify_release(
+                    newest, gnome_odd_minor=gnome_odd_minor, date_versions=date_versions
+                ).release_class
+                reason += f" Newer {newest_class} {newest.version} not taken."
     reason += _describe_set_aside(set_aside)
 
     return Recommendation(

@@ -28,10 +28,10 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from steward.rpm.version import rpmvercmp, version_key
 
@@ -59,9 +59,11 @@ __all__ = [
 ]
 
 
-#: Entries kept by each of the caches below: the same tags and versions are read many times
-#: while one package is recommended; a small cache gets that, a large one costs memory.
-_CACHE: Final = 4096
+#: Entries kept by each of the caches below. The same versions are read many times while
+#: one package is recommended, and again across packages ("1.0", "2.3.1"); sized, like
+#: steward.rpm.version's, for a whole distribution's distinct versions, so that a scan
+#: computes each one once. The functions are pure: the caches only trade memory for time.
+_CACHE: Final = 1 << 16
 
 
 class InvalidTagRules(ValueError):
@@ -181,6 +183,21 @@ class TagRules:
         )
 
 
+#: The rules of a package without any: built once, not on every call of read_tag.
+_NO_RULES: Final = TagRules()
+
+
+def _slot_setters(cls: type, *names: str) -> tuple[Callable[[object, object], None], ...]:
+    """Functions that set the named slots of ``cls``'s instances, for a fast ``__init__``.
+
+    A frozen dataclass's own ``__init__`` sets each field with ``object.__setattr__``, which
+    looks the slot up by name and then stores the value; the slot's descriptor stores it
+    directly, in about half the time. The class's ``__setattr__`` still refuses changes.
+    Classes using it write their ``__init__`` out, with the fields in order (tested).
+    """
+    return tuple(vars(cls)[name].__set__ for name in names)
+
+
 @dataclass(frozen=True, slots=True)
 class TagReading:
     """The outcome of :func:`read_tag`: a version, or why the tag is not one.
@@ -192,6 +209,17 @@ class TagReading:
     tag: str
     version: str | None
     rejected: str | None = None
+
+    def __init__(self, tag: str, version: str | None, rejected: str | None = None) -> None:
+        # Written out because read_tag builds one per tag: see _slot_setters.
+        _set_reading_tag(self, tag)
+        _set_reading_version(self, version)
+        _set_reading_rejected(self, rejected)
+
+
+_set_reading_tag, _set_reading_version, _set_reading_rejected = _slot_setters(
+    TagReading, "tag", "version", "rejected"
+)
 
 
 # Leading words that say "release" rather than being part of the version.
@@ -207,6 +235,9 @@ _SUFFIX: Final = re.compile(r"(?<=[0-9A-Za-z])[-_.](?:final|release|ga|stable)$"
 # OpenSSH-style patch levels: 8_3_P1 and 1.2.3-p1 become 8.3p1 and 1.2.3p1 (stable releases).
 _PATCH_LEVEL: Final = re.compile(r"(?<=\d)[-_.]?[pP](\d+)$")
 _UNDERSCORED: Final = re.compile(r"\d+(?:_\d+)+")
+# Digits and dots, the most common version, for which several functions below take a shortcut.
+# [0-9], not \d, which takes any Unicode digit: a version may only hold ASCII ones.
+_DOTTED: Final = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _DASHED: Final = re.compile(r"\d+(?:-\d+)+")
 
 
@@ -225,13 +256,30 @@ def _name_variants(name: str) -> tuple[str, ...]:
     return tuple(sorted(variants, key=len, reverse=True))
 
 
-def _strip_name(text: str, name: str | None) -> str:
-    if not name:
-        return text
+class _NameForms(NamedTuple):
+    """The forms of a package's name that :func:`_strip_name` strips from a tag."""
+
+    variants: tuple[str, ...]  # the longest first
+    initials: frozenset[str]  # their first characters: other tags start with no variant
+    digit_initial: bool  # whether one starts with a digit (2048, 389-ds-base)
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_forms(name: str) -> _NameForms:
+    variants = _name_variants(name)
+    initials = frozenset(variant[0] for variant in variants if variant)
+    return _NameForms(variants, initials, any(initial.isdigit() for initial in initials))
+
+
+def _strip_name(text: str, forms: _NameForms) -> str:
     lowered = text.lower()
-    for variant in _name_variants(name):
-        rest = text[len(variant) :]
-        if variant and lowered.startswith(variant) and rest:
+    if lowered[:1] not in forms.initials:  # no variant can be a prefix: skip the loop
+        return text
+    for variant in forms.variants:
+        if variant and lowered.startswith(variant):
+            rest = text[len(variant) :]
+            if not rest:
+                continue
             if rest[0] in "-_.":
                 rest = rest[1:]
             if rest[:1].isdigit() or _V_PREFIX.match(rest):
@@ -320,12 +368,13 @@ def read_tag(tag: str, rules: TagRules | None = None) -> TagReading:
     >>> read_tag("9999").rejected
     'a placeholder, not a release'
     """
-    rules = rules or TagRules()
+    if rules is None:
+        rules = _NO_RULES
     text = tag.strip()
     if not text:
         return TagReading(tag, None, "empty tag")
     text, rejected = _apply_rules(text, rules)
-    if rejected is None:
+    if rejected is None and "/" in text:  # _strip_path leaves a tag without a path as it is
         text, rejected = _strip_path(text, rules.package_name)
     if rejected is not None:
         return TagReading(tag, None, rejected)
@@ -337,24 +386,43 @@ def read_tag(tag: str, rules: TagRules | None = None) -> TagReading:
     problem = version_problem(text)
     if problem is not None:
         return TagReading(tag, None, problem)
-    if tag in rules.ignored or text in rules.ignored:
+    if rules.ignored and (tag in rules.ignored or text in rules.ignored):
         return TagReading(tag, None, "ignored by the rules")
     return TagReading(tag, text)
 
 
 def _clean(text: str, rules: TagRules) -> str:
-    """The name, word and ``v`` prefixes, separators, suffixes and patch levels."""
+    """The name, word and ``v`` prefixes, separators, suffixes and patch levels.
+
+    A text that is no version once its prefixes are gone (it does not start with a digit)
+    is returned as it is then: :func:`read_tag` rejects it, and no later step could change
+    that, as none changes a first character but to a ``.``.
+    """
+    forms = _name_forms(rules.package_name) if rules.package_name else None
+    # The prefixes stripped below all start with a letter, unless the package's name starts
+    # with a digit: once the text starts with a digit, there is nothing left to strip.
+    digit_name = forms is not None and forms.digit_initial
     for _ in range(3):  # name-release-v1.0 needs more than one pass
+        if text[:1].isdigit() and not digit_name:
+            break
         before = text
-        text = _strip_name(text, rules.package_name)
-        for prefix in (_RELEASE_WORD, _V_PREFIX):
-            if match := prefix.match(text):
-                text = text[match.end() :]
+        if forms is not None:
+            text = _strip_name(text, forms)
+        if not text[:1].isdigit():  # both prefixes start with a letter
+            for prefix in (_RELEASE_WORD, _V_PREFIX):
+                if match := prefix.match(text):
+                    text = text[match.end() :]
         if text == before:
             break
+    if not "0" <= text[:1] <= "9":  # no version: see above
+        return text
     text = _separate(text, rules.separator)
-    text = _SUFFIX.sub("", text)
-    return _PATCH_LEVEL.sub(r"p\1", text)
+    # The regexes below only match text ending in a letter (or a newline), or holding a p.
+    if not text[-1:].isdigit():
+        text = _SUFFIX.sub("", text)
+    if "p" in text or "P" in text:
+        text = _PATCH_LEVEL.sub(r"p\1", text)
+    return text
 
 
 def tag_to_version(tag: str, rules: TagRules | None = None) -> str | None:
@@ -378,12 +446,18 @@ _NOT_RELEASE_WORDS: Final = frozenset(
 )  # fmt: skip
 _BRANCH_X: Final = re.compile(r"(?:^|[._-])[xX](?:$|[._-])")
 _NUMERIC: Final = re.compile(r"\d+(?:\.\d+)*")
+_WORD: Final = re.compile(r"[a-z]+")
+_ROUND_NUMBER: Final = re.compile(r"[1-9]0{3,}")
 
 
-def _numbers(version: str) -> list[str]:
-    """The leading run of dot-separated numbers: ``['1', '2']`` for ``1.2rc1``."""
+@functools.lru_cache(maxsize=_CACHE)
+def _numbers(version: str) -> tuple[str, ...]:
+    """The leading run of dot-separated numbers: ``('1', '2')`` for ``1.2rc1``.
+
+    Cached: numeric_parts, is_placeholder, version_scheme and classify_version all read them.
+    """
     match = _NUMERIC.match(version.replace("_", ".").replace("-", "."))
-    return match.group().split(".") if match else []
+    return tuple(match.group().split(".")) if match else ()
 
 
 @functools.lru_cache(maxsize=_CACHE)
@@ -395,10 +469,9 @@ def numeric_parts(version: str) -> tuple[int, ...]:
     >>> numeric_parts("latest")
     ()
     """
-    return tuple(int(number) for number in _numbers(version))
+    return tuple(map(int, _numbers(version)))
 
 
-@functools.lru_cache(maxsize=_CACHE)
 def is_placeholder(version: str) -> bool:
     """Whether ``version`` is a stand-in rather than a release: ``0.0.0``, ``9999``, ``9000``.
 
@@ -408,17 +481,23 @@ def is_placeholder(version: str) -> bool:
     >>> [is_placeholder(v) for v in ("0.0.0", "99999", "9000", "999.1", "2000", "1.0", "100")]
     [True, True, True, True, False, False, False]
     """
+    # Not cached: version_problem, which caches, is what calls it.
     numbers = _numbers(version)
     if not numbers:
         return False
-    first, rest = numbers[0], numbers[1:]
-    whole = ".".join(numbers) == version
-    if whole and all(int(n) == 0 for n in numbers):
-        return True
+    first = numbers[0]
     if len(first) >= 3 and set(first) == {"9"}:
         return True
-    round_number = re.fullmatch(r"[1-9]0{3,}", first) is not None and not _is_year(first)
-    return whole and round_number and all(int(n) == 0 for n in rest)
+    if ".".join(numbers) != version:  # the other two need the whole version to be numbers
+        return False
+    if not any(map(int, numbers)):  # all zero
+        return True
+    return (
+        len(first) >= 4  # as a round number of 1000 or more has: rules most out cheaply
+        and _ROUND_NUMBER.fullmatch(first) is not None
+        and not _is_year(first)
+        and not any(map(int, numbers[1:]))
+    )
 
 
 @functools.lru_cache(maxsize=_CACHE)
@@ -431,6 +510,10 @@ def version_problem(version: str) -> str | None:
     ['does not start with a digit', "contains 'branch': a branch or non-release tag", \
 'a branch name like 1.x', 'looks like a commit hash', 'a placeholder, not a release']
     """
+    if _DOTTED.fullmatch(version):
+        # 1.2.3, the common case: digits and dots pass every check below but the last (the
+        # hash check spares digits, words and 1.x need letters).
+        return "a placeholder, not a release" if is_placeholder(version) else None
     if not version:
         return "empty"
     if not "0" <= version[0] <= "9":
@@ -439,7 +522,7 @@ def version_problem(version: str) -> str | None:
         return "contains characters a version cannot have"
     if _HASH.fullmatch(version) and not version.isdigit():
         return "looks like a commit hash"
-    for word in re.findall(r"[a-z]+", version.lower()):
+    for word in _WORD.findall(version.lower()):
         if word in _NOT_RELEASE_WORDS:
             return f"contains {word!r}: a branch or non-release tag"
     if _BRANCH_X.search(version):
@@ -457,7 +540,7 @@ _PRERELEASE_WORDS: Final = frozenset(
 )  # fmt: skip
 _PRERELEASE_LETTERS: Final = frozenset({"a", "b", "c", "m"})
 _SNAPSHOT_WORDS: Final = frozenset({"snapshot", "nightly", "git", "svn", "hg", "bzr", "cvs"})
-_TOKEN: Final = re.compile(r"\d+|[a-zA-Z]+|[^0-9a-zA-Z]")
+_LETTERS: Final = re.compile(r"[a-zA-Z]+")
 _GIT_DESCRIBE: Final = re.compile(r"(?P<base>.+?)-(?P<count>\d+)-g(?P<hash>[0-9a-f]{4,40})")
 # Go module pseudo-versions: v0.7.1-0.20240101120000-abcdef123456, v1.2.3-pre.0.2024…-abc…
 _PLAIN: Final = re.compile(r"[vV]?(\d+(?:\.\d+)*)")
@@ -467,21 +550,25 @@ _GO_PSEUDO: Final = re.compile(r".+[-.]0\.\d{14}-[0-9a-f]{12}")
 @functools.lru_cache(maxsize=_CACHE)
 def _prerelease_marker(version: str) -> tuple[int, str] | None:
     """Where the first pre-release word starts in ``version``, and the word."""
-    tokens = [(m.start(), m.group().lower()) for m in _TOKEN.finditer(version)]
-    for index, (start, token) in enumerate(tokens):
-        if token in ("^", "+"):  # what follows is snapshot or build metadata (hex hashes)
-            return None
-        if not token.isalpha() or index == 0:
+    # The version reads as tokens: runs of digits, runs of ASCII letters, and single other
+    # characters. A marker is a run of letters (no other token lowercases to a pre-release
+    # word or letter), so only those runs are visited. The token next to a run is digits
+    # exactly when the character next to it is a digit, as runs of digits are whole tokens.
+    cut = len(version)
+    for symbol in "^+":  # what follows is snapshot or build metadata (hex hashes)
+        if symbol in version:
+            cut = min(cut, version.index(symbol))
+    for match in _LETTERS.finditer(version, 0, cut):
+        start, end = match.span()
+        if start == 0:  # the first token is the version's name or number, never a marker
             continue
-        if token in _PRERELEASE_WORDS:
-            return start, token
-        after = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+        word = match.group().lower()
+        if word in _PRERELEASE_WORDS:
+            return start, word
         # 1.0a1 or 5.0.0-M3: the letter follows a number, directly or after one separator.
-        after_number = tokens[index - 1][1].isdigit() or (
-            index >= 2 and tokens[index - 2][1].isdigit()
-        )
-        if token in _PRERELEASE_LETTERS and after.isdigit() and after_number:
-            return start, token
+        after_number = version[start - 1].isdigit() or (start >= 2 and version[start - 2].isdigit())
+        if word in _PRERELEASE_LETTERS and version[end : end + 1].isdigit() and after_number:
+            return start, word
     return None
 
 
@@ -499,7 +586,8 @@ def rpm_version(version: str) -> str:
     >>> rpm_version("1.0~rc1")
     '1.0~rc1'
     """
-    if match := _GIT_DESCRIBE.fullmatch(version):
+    # The '-' test is only a shortcut: git describe output always has one.
+    if "-" in version and (match := _GIT_DESCRIBE.fullmatch(version)):
         version = f"{match['base']}^{match['count']}.g{match['hash']}"
     marker = _prerelease_marker(version)
     if marker is not None:
@@ -522,8 +610,11 @@ def compare_versions(a: str, b: str) -> int:
     return rpmvercmp(rpm_version(a), rpm_version(b))
 
 
+@functools.lru_cache(maxsize=_CACHE)
 def upstream_version_key(version: str) -> tuple[object, ...]:
     """A sort key ordering upstream versions as :func:`compare_versions` does."""
+    if _DOTTED.fullmatch(version):  # no '-' and no letter: rpm_version would return it as is
+        return version_key(version)
     return version_key(rpm_version(version))
 
 
@@ -572,9 +663,13 @@ def version_scheme(version: str) -> VersionScheme:
     if not numbers:
         return VersionScheme.UNKNOWN
     first = numbers[0]
-    if _is_date(first):
+    # Lengths first: most leading numbers are too short for a date or a year.
+    length = len(first)
+    if length >= 8 and _is_date(first):
         return VersionScheme.DATE_SERIAL
-    if _is_year(first) or (len(first) == 6 and _is_year(first[:4]) and 1 <= int(first[4:]) <= 12):
+    if (length == 4 and _is_year(first)) or (
+        length == 6 and _is_year(first[:4]) and 1 <= int(first[4:]) <= 12
+    ):
         return VersionScheme.CALENDAR
     return VersionScheme.SINGLE_NUMBER if len(numbers) == 1 else VersionScheme.SEMANTIC
 
@@ -610,7 +705,12 @@ class Classification:
     reason: str
 
 
-@functools.lru_cache(maxsize=_CACHE)
+# Classifications are immutable: one instance serves every version with the same answer.
+_STABLE: Final = Classification(ReleaseClass.STABLE, "no pre-release or snapshot marker")
+_DATE_SNAPSHOT: Final = Classification(ReleaseClass.SNAPSHOT, "a date, not a release number")
+_MARKED_PRERELEASE: Final = Classification(ReleaseClass.PRERELEASE, "marked pre-release upstream")
+
+
 def classify_version(
     version: str, *, gnome_odd_minor: bool = False, date_versions: bool = False
 ) -> Classification:
@@ -630,27 +730,45 @@ reason='odd minor version 79: a GNOME development series')
     >>> classify_version("1.0.post1").release_class, classify_version("1.0.dev3").release_class
     (<ReleaseClass.STABLE: 'stable'>, <ReleaseClass.PRERELEASE: 'prerelease'>)
     """
-    if _GIT_DESCRIBE.fullmatch(version):
-        return Classification(ReleaseClass.SNAPSHOT, "git describe output: commits after a tag")
-    if _GO_PSEUDO.fullmatch(version):
-        return Classification(ReleaseClass.SNAPSHOT, "a Go pseudo-version: a commit, not a release")
+    return _classify_version(version, gnome_odd_minor, date_versions)
+
+
+# Cached with positional arguments: lru_cache looks keyword arguments up several times slower,
+# and classify_release runs for every candidate release of every package.
+@functools.lru_cache(maxsize=_CACHE)
+def _classify_version(version: str, gnome_odd_minor: bool, date_versions: bool) -> Classification:
+    # A version of digits and dots (1.2.3) has none of the markers: each needs a '-', a '^'
+    # or a letter.
+    if not _DOTTED.fullmatch(version) and (marked := _marked_version(version)) is not None:
+        return marked
+    if not date_versions and version_scheme(version) is VersionScheme.DATE_SERIAL:
+        return _DATE_SNAPSHOT
+    if gnome_odd_minor and len(numbers := _numbers(version)) >= 2 and int(numbers[1]) % 2 == 1:
+        return Classification(
+            ReleaseClass.DEVELOPMENT,
+            f"odd minor version {int(numbers[1])}: a GNOME development series",
+        )
+    return _STABLE
+
+
+def _marked_version(version: str) -> Classification | None:
+    """The snapshot or pre-release that a marker in ``version`` makes it, if any."""
+    if "-" in version:  # as both patterns below require
+        if _GIT_DESCRIBE.fullmatch(version):
+            return Classification(ReleaseClass.SNAPSHOT, "git describe output: commits after a tag")
+        if _GO_PSEUDO.fullmatch(version):
+            return Classification(
+                ReleaseClass.SNAPSHOT, "a Go pseudo-version: a commit, not a release"
+            )
     if "^" in version:
         return Classification(ReleaseClass.SNAPSHOT, "'^' marks a post-release snapshot")
-    for word in re.findall(r"[a-z]+", version.lower()):
+    for word in _WORD.findall(version.lower()):
         if word in _SNAPSHOT_WORDS:
             return Classification(ReleaseClass.SNAPSHOT, f"{word!r} marks a snapshot")
     marker = _prerelease_marker(version)
     if marker is not None:
         return Classification(ReleaseClass.PRERELEASE, f"{marker[1]!r} marks a pre-release")
-    if not date_versions and version_scheme(version) is VersionScheme.DATE_SERIAL:
-        return Classification(ReleaseClass.SNAPSHOT, "a date, not a release number")
-    numbers = _numbers(version)
-    if gnome_odd_minor and len(numbers) >= 2 and int(numbers[1]) % 2 == 1:
-        return Classification(
-            ReleaseClass.DEVELOPMENT,
-            f"odd minor version {int(numbers[1])}: a GNOME development series",
-        )
-    return Classification(ReleaseClass.STABLE, "no pre-release or snapshot marker")
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -667,6 +785,37 @@ class Release:
     url: str | None = None
     prerelease: bool | None = None
 
+    def __init__(
+        self,
+        tag: str,
+        version: str,
+        date: _dt.datetime | None = None,
+        url: str | None = None,
+        prerelease: bool | None = None,
+    ) -> None:
+        # Written out because a check builds one per tag: see _slot_setters.
+        _set_release_tag(self, tag)
+        _set_release_version(self, version)
+        _set_release_date(self, date)
+        _set_release_url(self, url)
+        _set_release_prerelease(self, prerelease)
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[Release], tuple[str, str, _dt.datetime | None, str | None, bool | None]]:
+        # Rebuilt from the fields: the default for frozen slots dataclasses goes through a
+        # slower state dict and setattr per field, and a scan pickles many releases.
+        return (Release, (self.tag, self.version, self.date, self.url, self.prerelease))
+
+
+(
+    _set_release_tag,
+    _set_release_version,
+    _set_release_date,
+    _set_release_url,
+    _set_release_prerelease,
+) = _slot_setters(Release, "tag", "version", "date", "url", "prerelease")
+
 
 def classify_release(
     release: Release, *, gnome_odd_minor: bool = False, date_versions: bool = False
@@ -679,11 +828,9 @@ def classify_release(
     >>> classify_release(Release("v2.0", "2.0", prerelease=True)).reason
     'marked pre-release upstream'
     """
-    found = classify_version(
-        release.version, gnome_odd_minor=gnome_odd_minor, date_versions=date_versions
-    )
+    found = _classify_version(release.version, gnome_odd_minor, date_versions)
     if release.prerelease and found.release_class is ReleaseClass.STABLE:
-        return Classification(ReleaseClass.PRERELEASE, "marked pre-release upstream")
+        return _MARKED_PRERELEASE
     return found
 
 

@@ -759,10 +759,4 @@ def vercmp(
 
 def main() -> None:
     """Console-script entry point."""
-    if sys.argv[1:2] == ["check"] and not {"-h", "--help"} & set(sys.argv):
-        # The store writer takes longer to start than this process takes to read the
-        # tree; it starts now and learns its database once the options are parsed.
-        from steward.store.writer import prestart
-
-        prestart()
     app()

@@ -55,15 +55,16 @@ class CheckRecord:
         return self.error_code is not None
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Thousands go to the store writer per run; dataclasses' __getstate__ is slow.
+        # Thousands go to the store writer per run, with tens of thousands of releases:
+        # those travel as plain tuples, which pickle without a call into Python each.
         return (
-            CheckRecord,
+            _record_from_wire,
             (
                 self.tree,
                 self.package,
                 self.upstream,
                 self.current_version,
-                self.releases,
+                tuple((r.tag, r.version, r.date, r.url, r.prerelease) for r in self.releases),
                 self.recommendation,
                 self.error_code,
                 self.error_message,
@@ -73,6 +74,19 @@ class CheckRecord:
                 self.unchanged,
             ),
         )
+
+
+def _record_from_wire(
+    tree: str,
+    package: str,
+    upstream: Upstream | None,
+    current_version: str | None,
+    releases: Sequence[tuple[Any, ...]],
+    *rest: Any,
+) -> CheckRecord:
+    return CheckRecord(
+        tree, package, upstream, current_version, tuple(Release(*r) for r in releases), *rest
+    )
 
 
 @dataclass(frozen=True, slots=True)

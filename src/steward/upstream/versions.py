@@ -29,9 +29,9 @@ import datetime as _dt
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 from steward.rpm.version import rpmvercmp, version_key
 
@@ -135,6 +135,11 @@ class TagRules:
     package_name: str | None = None
     ignored: frozenset[str] = frozenset()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Every check result carries one to the store writer; dataclasses' __getstate__
+        # looks the fields up each time.
+        return (TagRules, tuple(getattr(self, name) for name in _TAG_RULES_FIELDS))
+
     def __post_init__(self) -> None:
         for key in ("tag_prefix", "tag_pattern", "include_regex", "exclude_regex"):
             pattern = getattr(self, key)
@@ -185,6 +190,9 @@ class TagRules:
 
 #: The rules of a package without any: built once, not on every call of read_tag.
 _NO_RULES: Final = TagRules()
+
+
+_TAG_RULES_FIELDS = tuple(f.name for f in fields(TagRules))
 
 
 def _slot_setters(cls: type, *names: str) -> tuple[Callable[[object, object], None], ...]:

@@ -268,3 +268,26 @@ async def test_shared_releases_are_fetched_once_and_dropped_after_their_last_pac
         assert len(ctx.shared) == 0  # nothing kept to the end of the run
     assert len(up.requests) == 1
     assert {r.recommendation.newest_stable.version for r in results if r.recommendation} == {"1.1"}
+
+
+async def test_damaged_stored_releases_are_fetched_afresh(up: FakeUpstream) -> None:
+    import json
+
+    up.add_project("github", "owner/repo", ["v1.0", "v1.1"])
+    first = await check(up, "github", {}, "pkg")
+    key, text = next(iter(stored(first).items()))
+    doc = json.loads(text)
+    doc["r"], doc["m"] = "[[1, 2]]", {}  # validators intact, releases damaged, no answers
+    again = await check(up, "github", {key: json.dumps(doc)}, "pkg")
+    assert again[0].error_code is None, again[0].error_message
+    assert again[0].state is not None and not again[0].unchanged
+    assert again[0].recommendation == first[0].recommendation
+
+
+def test_the_memo_keeps_the_newest_answers_only() -> None:
+    from steward.upstream.state import Answer
+
+    state = UpstreamState((), (Release("v1.0", "1.0"),))
+    for n in range(40):
+        assert state.remember(f"k{n}", Answer(state.releases, (), None))
+    assert list(state.memo) == [f"k{n}" for n in range(24, 40)]

@@ -246,11 +246,12 @@ async def check_package(
         answer = state.answer(inputs) if unchanged and state is not None else None
         keep = False  # store the state: it is new, or it learnt an answer
         if answer is None:
-            releases, notes = releases_for(
-                state.releases if unchanged and state is not None else raw,
-                upstream,
-                tags=module.TAGS,
-            )
+            if unchanged and state is not None:
+                try:
+                    raw = state.releases
+                except ValueError:  # a damaged stored state: ask upstream afresh
+                    state, raw, unchanged = await _upstream_releases(module, found, ctx, None)
+            releases, notes = releases_for(raw, upstream, tags=module.TAGS)
             answer = Answer(
                 tuple(releases), tuple(notes), recommend_version(record.version, releases, policy)
             )

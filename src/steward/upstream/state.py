@@ -31,6 +31,8 @@ __all__ = ["Answer", "UpstreamState", "decode_state", "encode_state", "fingerpri
 
 #: Bumped when what the memo holds changes meaning: older memos are then ignored.
 _MEMO_FORMAT = 1
+#: Answers kept per upstream: one per package sharing it, and a few packaged versions.
+_MEMO_ENTRIES = 16
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -66,8 +68,12 @@ class UpstreamState:
 
     @property
     def releases(self) -> tuple[Release, ...]:
+        """The backend's releases; ValueError when the stored ones are damaged."""
         if self._releases is None:
-            self._releases = tuple(_release(item) for item in json.loads(self._raw or "[]"))
+            try:
+                self._releases = tuple(_release(row) for row in json.loads(self._raw or "[]"))
+            except (TypeError, KeyError, IndexError) as exc:
+                raise ValueError(f"damaged stored releases: {exc}") from None
         return self._releases
 
     def __eq__(self, other: object) -> bool:  # for tests: the decoded releases compared
@@ -103,6 +109,8 @@ class UpstreamState:
         if entry is None:
             return False
         self.memo[key] = entry
+        while len(self.memo) > _MEMO_ENTRIES:  # the oldest answers go (packaged versions past)
+            del self.memo[next(iter(self.memo))]
         return True
 
     def encode(self) -> str:

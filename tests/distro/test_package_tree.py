@@ -94,9 +94,18 @@ def test_clean_openeuler_package_has_its_fields_and_no_problems(tmp_path: Path) 
     assert record.upstream is not None and record.upstream.kind is UpstreamKind.GITHUB
     assert record.upstream.src_repo == "example/hello"
     assert record.sources == (
-        FileRef(0, "hello-1.0.tar.gz", "https://example.org/hello-1.0.tar.gz", True, True, expanded="https://example.org/hello-1.0.tar.gz"),
+        FileRef(
+            0,
+            "hello-1.0.tar.gz",
+            "https://example.org/hello-1.0.tar.gz",
+            True,
+            True,
+            expanded="https://example.org/hello-1.0.tar.gz",
+        ),
     )
-    assert record.patches == (FileRef(0, "fix.patch", "fix.patch", True, False, applied=True, expanded="fix.patch"),)
+    assert record.patches == (
+        FileRef(0, "fix.patch", "fix.patch", True, False, applied=True, expanded="fix.patch"),
+    )
     assert record.spec is None  # not kept by default
 
 

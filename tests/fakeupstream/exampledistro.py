@@ -60,9 +60,7 @@ class ExampleUpstream:
 
 
 def _run(*argv: str, cwd: Path | None = None, home: Path) -> None:
-    subprocess.run(
-        argv, cwd=cwd, check=True, capture_output=True, env={**_ENV, "HOME": str(home)}
-    )
+    subprocess.run(argv, cwd=cwd, check=True, capture_output=True, env={**_ENV, "HOME": str(home)})
 
 
 def make_vcs_repositories(workdir: Path) -> dict[str, str]:

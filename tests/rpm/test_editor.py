@@ -195,8 +195,7 @@ def test_add_patch_with_autosetup_needs_no_prep_line() -> None:
     ed = SpecEditor.from_text(text)
     assert ed.add_patch("fix.patch") == 0
     assert (
-        ed.text
-        == "Name: t\nVersion: 1\nRelease: 1\nSource0: t.tar\nPatch0:  fix.patch\n"
+        ed.text == "Name: t\nVersion: 1\nRelease: 1\nSource0: t.tar\nPatch0:  fix.patch\n"
         "%prep\n%autosetup -p1\n"
     )
 

@@ -59,7 +59,12 @@ def test_check_gives_the_right_answer_for_every_example_package(tmp_path: Path) 
         run = run_check(distro, config, CheckOptions(), store=store)
         by_name = {r.package: r for r in run.results}
         got = {
-            name: (r.current_version, r.recommendation.recommended.version if r.recommendation and r.recommendation.recommended else None)
+            name: (
+                r.current_version,
+                r.recommendation.recommended.version
+                if r.recommendation and r.recommendation.recommended
+                else None,
+            )
             for name, r in by_name.items()
             if name in EXPECTED
         }
@@ -79,9 +84,11 @@ def test_check_gives_the_right_answer_for_every_example_package(tmp_path: Path) 
         stats = up.server.stats()
         assert stats["requests"] > 0
         assert stats["not_modified"] == stats["requests"], stats
-        assert {r.package: r.recommendation.recommended.version for r in again.results if r.recommendation and r.recommendation.recommended} == {
-            k: v[1] for k, v in EXPECTED.items()
-        }
+        assert {
+            r.package: r.recommendation.recommended.version
+            for r in again.results
+            if r.recommendation and r.recommendation.recommended
+        } == {k: v[1] for k, v in EXPECTED.items()}
 
 
 @pytest.mark.parametrize("writer", ["process", "thread"])

@@ -211,5 +211,7 @@ def test_packages_sharing_a_repository_index_have_distinct_upstream_keys() -> No
     bash = Upstream("rpmrepo", "https://r/", rules=TagRules(package_name="bash"))
     zsh = Upstream("rpmrepo", "https://r/", rules=TagRules(package_name="zsh"))
     assert bash.key != zsh.key
-    named = Upstream("rpmrepo", "https://r/", options={"name": "bash"}, rules=TagRules(package_name="x"))
+    named = Upstream(
+        "rpmrepo", "https://r/", options={"name": "bash"}, rules=TagRules(package_name="x")
+    )
     assert named.key == Upstream("rpmrepo", "https://r/", options={"name": "bash"}).key

@@ -654,8 +654,7 @@ class _Reader:
         if spec.name:
             # Tags read before Name: was seen belong to the main package too.
             spec.tags = [
-                dataclasses.replace(t, package=spec.name) if not t.package else t
-                for t in spec.tags
+                dataclasses.replace(t, package=spec.name) if not t.package else t for t in spec.tags
             ]
         for tag in ("name", "version", "release"):
             if getattr(spec, tag) is None:

@@ -19,6 +19,7 @@ import sys
 import textwrap
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -152,6 +153,23 @@ class StoreContract:
         assert after["8.3.0"].last_seen == before["8.3.0"].last_seen  # not listed any more
         (row,) = store.latest_checks(TREE)
         assert row.newest == "8.4.0"
+
+    def test_upstream_states_are_replaced_kept_and_forgotten(self, store: Store) -> None:
+        def record(**changes: object) -> CheckRecord:
+            base = checked("curl", "8.4.0", releases("8.4.0"))
+            return dataclasses.replace(base, state_key="k", **changes)  # type: ignore[arg-type]
+
+        def states() -> dict[str, str]:
+            return {k: zlib.decompress(v).decode() for k, v in store.upstream_states().items()}
+
+        store.record_results(None, [record(state='{"v":[],"r":"[]"}')])
+        assert states() == {"k": '{"v":[],"r":"[]"}'}
+        store.record_results(None, [record(state='{"v":[1],"r":"[]"}')])
+        assert states() == {"k": '{"v":[1],"r":"[]"}'}
+        store.record_results(None, [record(releases=(), unchanged=True)])  # a 304: kept
+        assert states() == {"k": '{"v":[1],"r":"[]"}'}
+        store.record_results(None, [record()])  # fetched, nothing to revalidate: forgotten
+        assert states() == {}
 
     def test_stored_releases_answer_when_a_release_was_noticed(self, store: Store) -> None:
         released = dt.datetime.now(UTC) - dt.timedelta(days=3)

@@ -67,6 +67,27 @@ class RunWriter:
         self.previous: Any = None
         self.run_id: int | None = None
         self.fresh: dict[str, int] = {}
+        self.error: str | None = None  # the first failure; later batches are not written
+
+    def handle(self, frame: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """Carry out one frame of the protocol; its answer, or None for frames without one."""
+        kind = frame[0]
+        try:
+            if kind == "begin":
+                return ("ok", *self.begin(*frame[1:]))
+            if kind == "run":
+                self.start(*frame[1:])
+            elif kind == "batch" and self.error is None:
+                self.batch(frame[1])
+            elif kind == "end":
+                if self.error is None:
+                    self.end(frame[1])
+                return ("done", self.run_id, self.fresh, self.error)
+        except Exception as exc:  # reported to the run, which fails loudly
+            self.error = f"{type(exc).__name__}: {exc}"
+            if kind == "begin":
+                return ("error", self.error)
+        return None
 
     def begin(self, tree: str, resume: bool) -> tuple[int | None, set[str], dict[str, bytes]]:
         """The package count of the tree's interrupted run, if any (``None``), the packages
@@ -95,6 +116,39 @@ class RunWriter:
     def end(self, finished: bool) -> None:
         if finished and self.run_id is not None:
             self.store.finish_run(self.run_id)
+
+
+class LocalWriter:
+    """The writer's side of the protocol in the caller's own thread (``STEWARD_WRITER=thread``):
+    frames in, answers queued, exactly as the process would give them."""
+
+    def __init__(self) -> None:
+        self.writer: RunWriter | None = None
+        self.problem = ""
+        self.answers: list[tuple[Any, ...]] = []
+
+    def send(self, frame: tuple[Any, ...]) -> None:
+        if frame[0] == "open":
+            try:
+                from steward.store import Store
+
+                self.writer = RunWriter(Store.open(frame[1]))
+            except Exception as exc:  # answered to the run's begin, as by the process
+                self.problem = str(exc) or type(exc).__name__
+            return
+        if self.writer is None:
+            if frame[0] == "begin":
+                self.answers.append(("error", self.problem))
+            return
+        reply = self.writer.handle(frame)
+        if reply is not None:
+            self.answers.append(reply)
+        if frame[0] == "end":
+            self.writer.store.close()
+            self.writer = None
+
+    def receive(self) -> tuple[Any, ...] | None:
+        return self.answers.pop(0) if self.answers else None
 
 
 _prestarted: subprocess.Popen[bytes] | None = None
@@ -142,28 +196,14 @@ def main() -> int:
         if read_frame(stdin) is not None:
             write_frame(stdout, ("error", problem))
         return 0
-    error: str | None = None
     with store:
         writer = RunWriter(store)
         while (item := read_frame(stdin)) is not None:
-            kind = item[0]
-            try:
-                if kind == "begin":
-                    write_frame(stdout, ("ok", *writer.begin(*item[1:])))
-                elif kind == "run":
-                    writer.start(*item[1:])
-                elif kind == "batch" and error is None:
-                    writer.batch(item[1])
-                elif kind == "end":
-                    if error is None:
-                        writer.end(item[1])
-                    write_frame(stdout, ("done", writer.run_id, writer.fresh, error))
-                    break
-            except Exception as exc:  # reported to the run, which fails loudly
-                error = f"{type(exc).__name__}: {exc}"
-                if kind == "begin":
-                    write_frame(stdout, ("error", error))
-                    break
+            reply = writer.handle(item)
+            if reply is not None:
+                write_frame(stdout, reply)
+            if item[0] == "end" or (reply is not None and reply[0] == "error"):
+                break
     return 0
 
 

@@ -82,6 +82,21 @@ class Token:
         return {"Authorization": f"Bearer {self.secret}"}
 
 
+#: Request headers that carry credentials: never sent across origins, never recorded.
+CREDENTIAL_HEADERS = ("authorization", "private-token", "cookie", "proxy-authorization")
+SECRET_WORDS = ("token", "key", "secret", "password", "passwd", "signature", "sig", "auth")
+
+
+def looks_secret(name: str) -> bool:
+    """Whether a query parameter or header named ``name`` may hold a secret.
+
+    >>> looks_secret("access_token"), looks_secret("page")
+    (True, False)
+    """
+    lowered = name.lower()
+    return any(word in lowered for word in SECRET_WORDS)
+
+
 @functools.lru_cache(maxsize=1024)
 def host_key(host: str) -> str:
     """The lookup key for ``host``: lower-case, every non-alphanumeric run folded to ``_``.

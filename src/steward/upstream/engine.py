@@ -204,9 +204,14 @@ def _policy_for(base: Policy, config: Mapping[str, Any] | None) -> Policy:
 
 
 async def check_package(
-    record: PackageRecord, ctx: SourceContext, settings: CheckSettings
+    record: PackageRecord,
+    ctx: SourceContext,
+    settings: CheckSettings,
+    *,
+    resolved: Upstream | NoUpstream | None = None,
 ) -> CheckResult:
-    """Check one package; never raises (except cancellation)."""
+    """Check one package; never raises (except cancellation). ``resolved`` is the
+    package's upstream when the caller has resolved it already."""
     started = time.monotonic()
     config = settings.package_configs.get(record.name)
     upstream: Upstream | None = None
@@ -221,7 +226,7 @@ async def check_package(
         )
     try:
         policy = _policy_for(settings.policy, config)
-        found = _resolve(record, settings)
+        found = resolved if resolved is not None else _resolve(record, settings)
         if isinstance(found, NoUpstream):
             return CheckResult(
                 record.name,
@@ -339,11 +344,15 @@ async def check_packages(
     # How many packages will ask for each upstream's releases: the shared result is
     # dropped after the last, so a run does not keep every upstream's releases to its end.
     users: dict[str, int] = {}
+    resolved: list[Upstream | NoUpstream | None] = []
     for record in records:
-        with contextlib.suppress(Exception):  # check_package reports it
-            found = _resolve(record, settings)
-            if not isinstance(found, NoUpstream):
-                users[found.key] = users.get(found.key, 0) + 1
+        found: Upstream | NoUpstream | None = None
+        if record.version:
+            with contextlib.suppress(Exception):  # check_package resolves again, and reports it
+                found = _resolve(record, settings)
+        resolved.append(found)
+        if isinstance(found, Upstream):
+            users[found.key] = users.get(found.key, 0) + 1
     for key, count in users.items():
         if count == 1:
             ctx.shared.expect_one(f"releases:{key}")
@@ -352,7 +361,7 @@ async def check_packages(
         # A fixed set of workers pulling from one iterator, rather than a task per package:
         # ten thousand waiting coroutines cost memory and scheduling for nothing.
         for index, record in pending:
-            result = await check_package(record, ctx, settings)
+            result = await check_package(record, ctx, settings, resolved=resolved[index])
             if result.upstream is not None:
                 left = users.get(result.upstream.key, 0) - 1
                 users[result.upstream.key] = left

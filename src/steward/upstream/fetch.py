@@ -69,7 +69,12 @@ from yarl import URL
 
 from steward import __version__
 from steward.config import ConfigError
-from steward.upstream.credentials import Credentials
+from steward.upstream.credentials import (
+    CREDENTIAL_HEADERS,
+    SECRET_WORDS,
+    Credentials,
+    looks_secret,
+)
 from steward.upstream.guard import (
     ALLOWED_SCHEMES,
     GuardPolicy,
@@ -129,11 +134,9 @@ _DURATION_FIELDS = (
     "max_retry_after",
     "max_rate_limit_wait",
 )
-_CREDENTIAL_HEADERS = ("authorization", "private-token", "cookie", "proxy-authorization")
-_SECRET_WORDS = ("token", "key", "secret", "password", "passwd", "signature", "sig", "auth")
 # A query that might name a secret (or an unparseable URL): redact_url looks closer.
 _MAYBE_SECRET_QUERY = re.compile(
-    r"\?.*(?:" + "|".join(_SECRET_WORDS) + r")|[^\x21-\x7e]", re.IGNORECASE | re.DOTALL
+    r"\?.*(?:" + "|".join(SECRET_WORDS) + r")|[^\x21-\x7e]", re.IGNORECASE | re.DOTALL
 )
 # A server that answers Range requests inconsistently gets this many fresh starts, then an error.
 _MAX_DOWNLOAD_RESTARTS = 2
@@ -445,18 +448,13 @@ def redact_url(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        if any(_is_secret_name(name) for name, _ in pairs):
+        if any(looks_secret(name) for name, _ in pairs):
             query = "&".join(
                 f"{quote(name, safe='')}="
-                + ("REDACTED" if _is_secret_name(name) else quote(value, safe=""))
+                + ("REDACTED" if looks_secret(name) else quote(value, safe=""))
                 for name, value in pairs
             )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def _is_secret_name(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in _SECRET_WORDS)
 
 
 def full_jitter_delay(retry: int, base: float, cap: float, rng: random.Random) -> float:
@@ -1063,7 +1061,7 @@ class Fetcher:
                     hop_headers.update(token.headers())
             else:
                 # Like browsers: credentials never follow a redirect to another origin.
-                for name in _CREDENTIAL_HEADERS:
+                for name in CREDENTIAL_HEADERS:
                     hop_headers.pop(name, None)
             quota_key = (origin, scope if token is not None else "")
             response, sent = await self._send_with_retries(

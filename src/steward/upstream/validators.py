@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from steward.upstream.credentials import CREDENTIAL_HEADERS, looks_secret
 
 __all__ = [
     "Validator",
@@ -28,13 +29,7 @@ __all__ = [
     "recording_validators",
 ]
 
-_NOT_RECORDED = frozenset(
-    {
-        "accept", "authorization", "private-token", "cookie", "proxy-authorization",
-        "if-none-match", "if-modified-since",
-    }
-)  # fmt: skip
-_SECRET_NAME = re.compile(r"token|key|secret|passw|signature|auth", re.IGNORECASE)
+_NOT_RECORDED = frozenset({"accept", "if-none-match", "if-modified-since", *CREDENTIAL_HEADERS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +109,7 @@ def note_response(
         sorted(
             (name.lower(), value)
             for name, value in headers.items()
-            if name.lower() not in _NOT_RECORDED and not _SECRET_NAME.search(name)
+            if name.lower() not in _NOT_RECORDED and not looks_secret(name)
         )
     )
     seen.append(Validator(url, accept, sent, response.get("etag"), response.get("last-modified")))

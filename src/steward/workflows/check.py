@@ -22,7 +22,7 @@ from steward.config import Config
 from steward.distro.tree import Distro, PackageRecord
 from steward.store.errors import StoreError
 from steward.store.records import CheckRecord, CheckRow
-from steward.store.writer import read_frame, spawn, write_frame
+from steward.store.writer import LocalWriter, read_frame, spawn, write_frame
 from steward.upstream.credentials import Credentials
 from steward.upstream.engine import CheckResult, CheckSettings, check_packages
 from steward.upstream.fetch import FetchConfig, Fetcher, FetchStats
@@ -202,21 +202,23 @@ class StoreLink:
     def __init__(self, url: str | None) -> None:
         self.url = url
         self.process: subprocess.Popen[bytes] | None = None
-        self.local: Any = None  # a RunWriter in this process
+        self.local: LocalWriter | None = None  # the thread mode
         self.begun: tuple[str, bool] | None = None
         self.answer: tuple[int | None, set[str], dict[str, bytes]] | None = None
 
     def start(self) -> StoreLink:
         if os.environ.get("STEWARD_WRITER", "process") != "thread":
-            try:
+            with contextlib.suppress(OSError):
                 self.process = spawn()
-                self._write(("open", self.url))
-                return self
-            except OSError:
-                self.process = None
+        if self.process is None:
+            self.local = LocalWriter()
+        self._write(("open", self.url))
         return self
 
-    def _write(self, frame: Any) -> None:
+    def _write(self, frame: tuple[Any, ...]) -> None:
+        if self.local is not None:
+            self.local.send(frame)
+            return
         assert self.process is not None and self.process.stdin is not None
         try:
             write_frame(self.process.stdin, frame)
@@ -224,13 +226,10 @@ class StoreLink:
             raise StoreError("the store writer stopped; its messages are above") from exc
 
     def _read(self) -> Any:
+        if self.local is not None:
+            return self.local.receive()
         assert self.process is not None and self.process.stdout is not None
-        reply = read_frame(self.process.stdout)
-        if reply is None:
-            raise StoreError(
-                f"the store writer ended with status {self.process.wait()} and no answer"
-            )
-        return reply
+        return read_frame(self.process.stdout)
 
     def begin(self, tree: str, resume: bool) -> None:
         """Ask for the tree's interrupted run and the stored states; :meth:`ready` answers.
@@ -243,22 +242,15 @@ class StoreLink:
                 raise StoreError(f"this store link already began a run of {self.begun[0]}")
             return
         self.begun = (tree, resume)
-        if self.process is None:
-            from steward.store import Store
-            from steward.store.writer import RunWriter
-
-            self.local = RunWriter(Store.open(self.url))
-            self.answer = self.local.begin(tree, resume)
-        else:
-            self._write(("begin", tree, resume))
+        self._write(("begin", tree, resume))
 
     def ready(self) -> tuple[int | None, set[str], dict[str, bytes]]:
         """The interrupted run's package count (``None``: none), what it stored, the states."""
         if self.answer is None:
             reply = self._read()
-            if reply[0] != "ok":
+            if reply is None or reply[0] != "ok":
                 self.close(False)
-                raise StoreError(reply[1])
+                raise StoreError(reply[1] if reply else "the store writer ended with no answer")
             self.answer = reply[1], reply[2], reply[3]
         # The states are handed over, not kept: the run drops each once it is used.
         total, done, states = self.answer
@@ -267,44 +259,35 @@ class StoreLink:
 
     def start_run(self, total: int, options: dict[str, Any], resume: bool) -> None:
         """Record into the interrupted run (``resume``) or a new one."""
-        if self.process is None:
-            self.local.start(total, options, resume)
-        else:
-            self._write(("run", total, options, resume))
+        self._write(("run", total, options, resume))
 
     def send(self, records: list[CheckRecord]) -> None:
-        if self.process is None:
-            self.local.batch(records)
-        else:
-            self._write(("batch", records))
+        self._write(("batch", records))
 
     def close(self, finished: bool) -> tuple[int, dict[str, int]]:
         """Wait until every batch is written: the run's id and the fresh release counts by
         upstream (``(0, {})`` for a run that never started)."""
-        if self.process is None:
-            if self.local is None:
-                return 0, {}
-            try:
-                self.local.end(finished)
-                return self.local.run_id or 0, dict(self.local.fresh)
-            finally:
-                self.local.store.close()
-                self.local = None
-        process, self.process = self.process, None
-        assert process.stdin is not None and process.stdout is not None
+        if self.process is None and self.local is None:
+            return 0, {}
+        process = self.process
         try:
-            write_frame(process.stdin, ("end", finished))
-            reply = read_frame(process.stdout)
-        except BrokenPipeError:
-            reply = None
+            try:
+                self._write(("end", finished))
+                reply = self._read()
+            except StoreError:  # the writer is gone: the reply tells no more
+                reply = None
         finally:
-            with contextlib.suppress(BrokenPipeError):
-                process.stdin.close()
-            process.wait(timeout=600)
+            self.process = self.local = None
+            if process is not None:
+                assert process.stdin is not None
+                with contextlib.suppress(BrokenPipeError):
+                    process.stdin.close()
+                process.wait(timeout=600)
         if reply is None or reply[0] != "done":
             if not finished:
                 return 0, {}
-            raise StoreError(f"the store writer ended with status {process.returncode}")
+            status = process.returncode if process is not None else "?"
+            raise StoreError(f"the store writer ended with status {status}")
         _, run_id, fresh, error = reply
         if error:
             raise StoreError(f"writing results failed: {error}")

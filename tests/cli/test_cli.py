@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -113,6 +114,33 @@ def test_console_script_runs(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert len(json.loads(proc.stdout)["packages"]) == 2
+
+
+def test_console_script_check_exits_2_on_a_store_error_with_its_message(tmp_path: Path) -> None:
+    # `steward check` leaves without interpreter teardown: the code and message must survive.
+    tree = make_tree(tmp_path / "tree")
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    steward = Path(sys.executable).with_name("steward")
+    proc = subprocess.run(
+        [str(steward), "check", str(tree), "--db", str(blocked / "sub" / "store.db")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "store" in proc.stderr.lower()
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "stderr"), [("None", 0, ""), ("3", 3, ""), ("'bye'", 1, "bye\n")]
+)
+def test_leaving_without_teardown_keeps_sys_exit_semantics(
+    code: str, status: int, stderr: str
+) -> None:
+    program = f"from steward.cli.entry import _leave; print('out', end=''); _leave({code})"
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (status, "out", stderr)
 
 
 @pytest.mark.parametrize("writer", ["process", "thread"])

@@ -162,9 +162,9 @@ class StoreContract:
         def states() -> dict[str, str]:
             return {k: zlib.decompress(v).decode() for k, v in store.upstream_states().items()}
 
-        store.record_results(None, [record(state='{"v":[],"r":"[]"}')])
+        store.record_results(None, [record(state=b'{"v":[],"r":"[]"}')])
         assert states() == {"k": '{"v":[],"r":"[]"}'}
-        store.record_results(None, [record(state='{"v":[1],"r":"[]"}')])
+        store.record_results(None, [record(state=b'{"v":[1],"r":"[]"}')])
         assert states() == {"k": '{"v":[1],"r":"[]"}'}
         store.record_results(None, [record(releases=(), unchanged=True)])  # a 304: kept
         assert states() == {"k": '{"v":[1],"r":"[]"}'}

@@ -89,7 +89,7 @@ def test_writer_commits_what_it_received_when_its_input_ends(tmp_path: Path) -> 
 
 def test_writer_stores_replaces_and_forgets_upstream_states(tmp_path: Path) -> None:
     db = tmp_path / "store.sqlite"
-    kept = _record(state_key="k", state='{"v":[],"r":[]}')
+    kept = _record(state_key="k", state=b'{"v":[],"r":[]}')
     replies, _ = _writer(
         [
             ("open", str(db)),

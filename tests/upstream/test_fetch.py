@@ -33,6 +33,7 @@ from steward.upstream.fetch import (
     FetchConfig,
     Fetcher,
     FetchError,
+    FetchResult,
     HttpStatusError,
     MalformedResponse,
     MemoryHttpCache,
@@ -827,6 +828,21 @@ async def test_malformed_json_error_names_url_and_offset() -> None:
     assert caught.value.offset == 8
     assert f"{base}/broken.json" in str(caught.value)
     assert "offset 8" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "parsed"),
+    [
+        (b'{"tag": "v1.0", "id": 7}', {"tag": "v1.0", "id": 7}),
+        # What the fast parser refuses and the standard library reads: the same answer.
+        (b'\xef\xbb\xbf{"tag": "v1.0"}', {"tag": "v1.0"}),
+        ('{"tag": "v1.0"}'.encode("utf-16"), {"tag": "v1.0"}),
+        (b'{"tag": "\\ud800"}', {"tag": "\ud800"}),
+    ],
+)
+def test_json_bodies_parse_as_the_standard_library_reads_them(body: bytes, parsed: object) -> None:
+    result = FetchResult("https://x/y", "https://x/y", 200, {}, body, False, 0.0, 1)
+    assert result.json() == parsed
 
 
 # --------------------------------------------------------------------------- units

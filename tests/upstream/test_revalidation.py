@@ -69,7 +69,7 @@ def configs(kind: str, project: str, *names: str) -> dict[str, Mapping[str, str]
 async def check(
     up: FakeUpstream,
     kind: str,
-    states: Mapping[str, str],
+    states: Mapping[str, bytes],
     *names: str,
     token: bool = False,
 ) -> list[CheckResult]:
@@ -78,7 +78,7 @@ async def check(
         return await check_packages([record(n) for n in names], ctx, settings)
 
 
-def stored(results: list[CheckResult]) -> dict[str, str]:
+def stored(results: list[CheckResult]) -> dict[str, bytes]:
     return {r.state_key: r.state for r in results if r.state_key and r.state}
 
 
@@ -139,7 +139,7 @@ async def test_packages_sharing_an_upstream_revalidate_it_once(up: FakeUpstream)
 async def test_a_damaged_or_missing_state_means_a_full_fetch(up: FakeUpstream) -> None:
     up.add_project("github", "owner/repo", ["v1.0", "v1.1"])
     first = await check(up, "github", {}, "pkg")
-    damaged = dict.fromkeys(stored(first), "{not json")
+    damaged = dict.fromkeys(stored(first), b"{not json")
     again = await check(up, "github", damaged, "pkg")
     assert not again[0].unchanged and again[0].state is not None
     assert up.stats()["by_kind"]["github"]["not_modified"] == 0
@@ -165,7 +165,7 @@ async def test_validators_never_hold_a_token(up: FakeUpstream) -> None:
     up.add_project("github", "owner/repo", ["v1.0"])
     results = await check(up, "github", {}, "pkg", token=True)
     text = next(iter(stored(results).values()))
-    assert "s3cret" not in text
+    assert b"s3cret" not in text
     sent = [v for r in up.requests for k, v in r.headers.items() if k.lower() == "authorization"]
     assert sent and all("s3cret" in v for v in sent)  # the token was sent, and not stored
 
@@ -278,7 +278,7 @@ async def test_damaged_stored_releases_are_fetched_afresh(up: FakeUpstream) -> N
     key, text = next(iter(stored(first).items()))
     doc = json.loads(text)
     doc["r"], doc["m"] = "[[1, 2]]", {}  # validators intact, releases damaged, no answers
-    again = await check(up, "github", {key: json.dumps(doc)}, "pkg")
+    again = await check(up, "github", {key: json.dumps(doc).encode()}, "pkg")
     assert again[0].error_code is None, again[0].error_message
     assert again[0].state is not None and not again[0].unchanged
     assert again[0].recommendation == first[0].recommendation

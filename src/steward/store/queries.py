@@ -438,7 +438,7 @@ class Store:
     ) -> None:
         """Replace the upstream states the records carry; forget those of fetches that left
         nothing to revalidate; an unchanged upstream's state stays as it is."""
-        replaced: dict[str, str] = {}
+        replaced: dict[str, bytes] = {}
         forgotten: set[str] = set()
         for record in records:
             if record.state_key is None or record.failed:
@@ -458,7 +458,7 @@ class Store:
                     set_={"state": statement.excluded.state, "stored_at": now},
                 ),
                 [
-                    {"key": k, "state": zlib.compress(v.encode("utf-8"), 1), "stored_at": now}
+                    {"key": k, "state": zlib.compress(v, 1), "stored_at": now}
                     for k, v in replaced.items()
                 ],
             )

@@ -47,7 +47,7 @@ class CheckRecord:
     #: state and not ``unchanged`` forgets it (the fetch left nothing to revalidate); no
     #: state and ``unchanged`` (every response answered 304) keeps it as it is.
     state_key: str | None = None
-    state: str | None = None
+    state: bytes | None = None
     unchanged: bool = False
 
     @property

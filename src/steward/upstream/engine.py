@@ -87,7 +87,7 @@ class CheckResult:
     #: ``None`` when nothing can be revalidated next time), and whether every response
     #: answered 304 so the stored releases were reused (the stored state stays).
     state_key: str | None = None
-    state: str | None = None
+    state: bytes | None = None
     unchanged: bool = False
 
     @property

@@ -63,6 +63,7 @@ from typing import Any, Protocol, Self
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import aiohttp
+import orjson
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.http_exceptions import ContentEncodingError
 from yarl import URL
@@ -322,6 +323,13 @@ class FetchResult:
         safe_url = redact_url(self.url)
         if self.body is None:
             raise MalformedResponse(f"no body to parse from {safe_url} (status 304)", url=safe_url)
+        try:
+            # orjson parses API pages three times as fast; what it refuses and the standard
+            # library takes (NaN, a byte-order mark, UTF-16) and every error message go the
+            # standard way.
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError:
+            pass
         try:
             return json.loads(self.body)
         except json.JSONDecodeError as exc:

@@ -23,6 +23,8 @@ import zlib
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from steward.upstream.recommend import Recommendation, SetAside, Status
 from steward.upstream.validators import Validator
 from steward.upstream.versions import Release
@@ -71,8 +73,8 @@ class UpstreamState:
         """The backend's releases; ValueError when the stored ones are damaged."""
         if self._releases is None:
             try:
-                self._releases = tuple(_release(row) for row in json.loads(self._raw or "[]"))
-            except (TypeError, KeyError, IndexError) as exc:
+                self._releases = tuple(_release(row) for row in orjson.loads(self._raw or "[]"))
+            except (TypeError, KeyError, IndexError, ValueError) as exc:
                 raise ValueError(f"damaged stored releases: {exc}") from None
         return self._releases
 
@@ -113,11 +115,11 @@ class UpstreamState:
             del self.memo[next(iter(self.memo))]
         return True
 
-    def encode(self) -> str:
+    def encode(self) -> bytes:
         raw = self._raw
         if raw is None:
-            raw = json.dumps([_row(r) for r in self.releases], separators=(",", ":"))
-        return json.dumps(
+            raw = _dumps([_row(r) for r in self.releases]).decode()
+        return _dumps(
             {
                 "v": [
                     [v.url, v.accept, v.headers, v.etag, v.last_modified] for v in self.validators
@@ -125,13 +127,12 @@ class UpstreamState:
                 # Nested JSON text: a re-check answered from the memo never parses it.
                 "r": raw,
                 "m": self.memo,
-            },
-            separators=(",", ":"),
+            }
         )
 
 
-def encode_state(state: UpstreamState) -> str:
-    """The state as compact JSON, for the store.
+def encode_state(state: UpstreamState) -> bytes:
+    """The state as compact JSON (UTF-8), for the store.
 
     >>> state = UpstreamState((Validator("https://x/y", "*/*", (), '"e1"', None),),
     ...                       (Release("v1.0", "v1.0"),))
@@ -145,7 +146,9 @@ def decode_state(text: str | bytes) -> UpstreamState | None:
     """:func:`encode_state`'s output back, also zlib-compressed as the store keeps it;
     ``None`` when it is not that (a damaged row)."""
     try:
-        doc = json.loads(zlib.decompress(text) if isinstance(text, bytes) else text)
+        if isinstance(text, bytes) and text[:1] != b"{":  # as stored: zlib-compressed
+            text = zlib.decompress(text)
+        doc = orjson.loads(text)
         validators = tuple(
             Validator(url, accept, tuple((str(k), str(v)) for k, v in headers), etag, modified)
             for url, accept, headers, etag, modified in doc["v"]
@@ -170,8 +173,8 @@ def fingerprint(*parts: Any) -> str:
     ...     TagRules(ignored=frozenset({"b", "a"})))
     True
     """
-    text = json.dumps([_MEMO_FORMAT, *(_canonical(p) for p in parts)], separators=(",", ":"))
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+    text = _dumps([_MEMO_FORMAT, *(_canonical(p) for p in parts)])
+    return hashlib.blake2b(text, digest_size=12).hexdigest()
 
 
 def _canonical(value: Any) -> Any:
@@ -194,6 +197,15 @@ def _canonical(value: Any) -> Any:
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _dumps(value: Any) -> bytes:
+    """Compact JSON; what orjson refuses (a lone surrogate from a hostile tag, an integer
+    past 64 bits) is written by the standard library instead."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":")).encode()
 
 
 def _row(release: Release) -> list[Any]:

@@ -156,3 +156,18 @@ def test_check_with_a_store_that_cannot_open_is_a_usage_error(
     )
     assert result.exit_code == 2, result.output
     assert "store" in result.output.lower(), result.output
+
+
+def test_json_output_is_utf8_and_falls_back_for_what_orjson_refuses(
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    from steward.cli.main import _emit_json
+
+    _emit_json({"package": "pérl", "n": 2**70, 3: None})
+    out = capsysbinary.readouterr().out
+    assert json.loads(out) == {"package": "pérl", "n": 2**70, "3": None}
+    _emit_json({"package": "pérl", "releases": [1, 2]})
+    out = capsysbinary.readouterr().out
+    assert (
+        out.decode("utf-8") == '{\n  "package": "pérl",\n  "releases": [\n    1,\n    2\n  ]\n}\n'
+    )

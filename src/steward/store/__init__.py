@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from steward.store.errors import StoreError
 
 if TYPE_CHECKING:
-    from steward.store.db import database_url, default_database_path
+    from steward.store.location import database_url, default_database_path
     from steward.store.queries import Store
     from steward.store.records import CheckRecord, CheckRow, RecordOutcome, RunRow, StoredRelease
 
@@ -40,8 +40,8 @@ _LAZY = {
     "RunRow": "steward.store.records",
     "StoredRelease": "steward.store.records",
     "Store": "steward.store.queries",
-    "database_url": "steward.store.db",
-    "default_database_path": "steward.store.db",
+    "database_url": "steward.store.location",
+    "default_database_path": "steward.store.location",
 }
 
 

@@ -10,7 +10,6 @@ the schema to the newest Alembic revision shipped in ``steward/store/migrations`
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -19,6 +18,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from steward.store.errors import StoreError
+from steward.store.location import (
+    DB_ENV,
+    SCHEMA_REVISION,
+    database_url,
+    default_database_path,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -36,11 +41,6 @@ __all__ = [
     "migrate",
 ]
 
-DB_ENV: Final = "STEWARD_DB"
-# The newest revision in migrations/versions. Comparing the stored revision with this
-# constant lets an up-to-date database open without importing Alembic at all; a test
-# checks that it names the head of the shipped revisions.
-SCHEMA_REVISION: Final = "0002"
 MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
 # Execution option marking a write transaction: on SQLite it begins with BEGIN IMMEDIATE.
 WRITE: Final = "steward_write"
@@ -48,35 +48,6 @@ WRITE: Final = "steward_write"
 BUSY_TIMEOUT_MS: Final = 30_000
 # Arbitrary but fixed: serialises concurrent schema upgrades of one PostgreSQL database.
 _PG_MIGRATION_LOCK: Final = 0x57E3A2D
-
-
-def default_database_path() -> Path:
-    """``steward.db`` in the user's data directory (``~/.local/share/steward`` on Linux)."""
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("steward")) / "steward.db"
-
-
-def database_url(url: str | os.PathLike[str] | None = None) -> str:
-    """The SQLAlchemy URL of the store: ``url``, else ``$STEWARD_DB``, else the default file.
-
-    A value without ``://`` is a SQLite file path. ``postgresql://`` and ``postgres://``
-    mean psycopg 3, the driver Steward installs.
-
-    >>> database_url("/tmp/s.db")
-    'sqlite:////tmp/s.db'
-    >>> database_url("postgres://steward@db.example/steward")
-    'postgresql+psycopg://steward@db.example/steward'
-    """
-    chosen = os.fspath(url) if url is not None else os.environ.get(DB_ENV) or None
-    if chosen is None:
-        return f"sqlite:///{default_database_path()}"
-    if "://" not in chosen:
-        return f"sqlite:///{Path(chosen).expanduser().absolute()}"
-    for plain in ("postgresql://", "postgres://"):
-        if chosen.startswith(plain):
-            return "postgresql+psycopg://" + chosen[len(plain) :]
-    return chosen
 
 
 def _sqlite_file(url: str) -> Path | None:

@@ -2,9 +2,10 @@
 
 A ``steward check`` run never opens the store itself. It starts this process first, which
 imports SQLAlchemy, opens (and migrates) the store and loads the stored upstream states on
-the other core while the run loads its package tree; then the run talks to it over its
-standard input and output in length-prefixed pickles (it is Steward's own child, reading
-only what its parent wrote):
+the other core while the run loads its package tree; an up-to-date SQLite store answers
+the run's first question with ``sqlite3`` alone (:mod:`steward.store.quickread`) while
+SQLAlchemy is still loading. The run talks to it over its standard input and output in
+length-prefixed pickles (it is Steward's own child, reading only what its parent wrote):
 
 1. ``("open", url)``: the database URL (through the pipe, not the command line: it may
    hold a password); ``None`` means the default store.
@@ -32,7 +33,11 @@ import pickle
 import struct
 import subprocess
 import sys
-from typing import IO, Any
+import threading
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from steward.store.quickread import Begin
 
 _HEADER = struct.Struct("!Q")
 
@@ -64,7 +69,7 @@ class RunWriter:
     def __init__(self, store: Any) -> None:
         self.store = store
         self.tree = ""
-        self.previous: Any = None
+        self.previous_id: int | None = None
         self.run_id: int | None = None
         self.fresh: dict[str, int] = {}
         self.error: str | None = None  # the first failure; later batches are not written
@@ -93,16 +98,17 @@ class RunWriter:
         """The package count of the tree's interrupted run, if any (``None``), the packages
         it stored, and every stored upstream state."""
         self.tree = tree
-        self.previous = self.store.unfinished_run(tree) if resume else None
-        if self.previous is None:
+        previous = self.store.unfinished_run(tree) if resume else None
+        if previous is None:
             return None, set(), self.store.upstream_states()
-        done = self.store.done_in_run(self.previous.id)
-        return self.previous.packages_total, done, self.store.upstream_states()
+        self.previous_id = previous.id
+        done = self.store.done_in_run(previous.id)
+        return previous.packages_total, done, self.store.upstream_states()
 
     def start(self, total: int, options: dict[str, Any], resume: bool) -> int:
         """Record into the interrupted run (``resume``) or a new one; the run's id."""
-        if resume and self.previous is not None:
-            self.run_id = self.previous.id
+        if resume and self.previous_id is not None:
+            self.run_id = self.previous_id
         else:
             self.run_id = self.store.start_run(self.tree, total, options)
         return self.run_id
@@ -175,35 +181,73 @@ def prestart() -> None:
             _prestarted = spawn()
 
 
+class _Loading:
+    """The store's code (SQLAlchemy), imported in a thread while the first frames are read."""
+
+    def __init__(self) -> None:
+        self.module: Any = None
+        self.problem = ""
+        self._thread = threading.Thread(target=self._load, daemon=True)
+        self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            from steward.store import queries
+
+            self.module = queries
+        except Exception as exc:  # answered to the run's begin, which reports it
+            self.problem = f"cannot load the store: {exc}"
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self.module is None:
+            raise RuntimeError(self.problem)
+        return self.module
+
+
 def main() -> int:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    problem = ""
-    try:
-        # Before the first frame: the parent may have started this process early for this.
-        from steward.store import queries
-    except Exception as exc:  # answered to the run's begin, which reports it
-        queries, problem = None, f"cannot load the store: {exc}"  # type: ignore[assignment]
+    # Before the first frame: the parent may have started this process early for this.
+    loading = _Loading()
     first = read_frame(stdin)
     if first is None:
         return 0
     _, url = first
+    frame = read_frame(stdin)
+    if frame is None:
+        return 0
+    early: Begin | None = None
+    if frame[0] == "begin":
+        # An up-to-date SQLite store answers before SQLAlchemy is even loaded.
+        from steward.store.quickread import read_begin
+
+        early = read_begin(url, frame[1], frame[2])
+        if early is not None:
+            write_frame(stdout, ("ok", *early[1:]))
     try:
-        if queries is None:
-            raise RuntimeError(problem)
-        store = queries.Store.open(url)
-    except Exception as exc:  # answered to the run's begin, which reports it
+        store = loading.result().Store.open(url)
+    except Exception as exc:  # answered to the run's begin (or its end), which reports it
         problem = str(exc) or type(exc).__name__
-        if read_frame(stdin) is not None:
+        if early is None:
             write_frame(stdout, ("error", problem))
+            return 0
+        while (frame := read_frame(stdin)) is not None and frame[0] != "end":
+            pass
+        if frame is not None:
+            write_frame(stdout, ("done", None, {}, problem))
         return 0
     with store:
         writer = RunWriter(store)
-        while (item := read_frame(stdin)) is not None:
-            reply = writer.handle(item)
+        if early is not None:
+            writer.tree, writer.previous_id = frame[1], early[0]
+            frame = read_frame(stdin)
+        while frame is not None:
+            reply = writer.handle(frame)
             if reply is not None:
                 write_frame(stdout, reply)
-            if item[0] == "end" or (reply is not None and reply[0] == "error"):
+            if frame[0] == "end" or (reply is not None and reply[0] == "error"):
                 break
+            frame = read_frame(stdin)
     return 0
 
 

@@ -11,6 +11,7 @@ Looked up in order: an explicit ``--config FILE``, the path in ``$STEWARD_CONFIG
     db = "sqlite:////var/lib/steward/steward.db"   # default: the user's data directory
     policy = "latest"                # latest, same-major, same-minor, pinned
     packager = "Jane Doe <jane@example.org>"   # author of upgrade commits and changelogs
+    tree_cache = true                # reuse unchanged packages' parsed specs between runs
 
     [network]
     concurrency = 32                 # requests in flight, all hosts together
@@ -72,6 +73,7 @@ class Config:
     db: str | None = None
     policy: str = "latest"
     packager: str | None = None
+    tree_cache: bool = True
     network: NetworkSettings = field(default_factory=NetworkSettings)
     base_urls: Mapping[str, str] = field(default_factory=dict)
     url_rewrites: Mapping[str, str] = field(default_factory=dict)
@@ -132,6 +134,7 @@ def parse_config(path: Path) -> Config:
         db=defaults.get("db") and _str(defaults, "db", "", path),
         policy=_str(defaults, "policy", "latest", path),
         packager=defaults.get("packager") and _str(defaults, "packager", "", path),
+        tree_cache=_bool(defaults, "tree_cache", True, path),
         network=settings,
         base_urls=_strings(upstream, "base_urls", path),
         url_rewrites=_strings(upstream, "url_rewrites", path),
@@ -151,6 +154,13 @@ def _str(data: Mapping[str, Any], key: str, default: str, path: Path) -> str:
     value = data.get(key, default)
     if not isinstance(value, str):
         raise ConfigError(f"{path}: {key} must be a string")
+    return value
+
+
+def _bool(data: Mapping[str, Any], key: str, default: bool, path: Path) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {key} must be true or false")
     return value
 
 

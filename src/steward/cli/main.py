@@ -281,8 +281,15 @@ def _load_distro(path: Path, profile: str | None, only: list[str] | None, config
     from steward.distro.profiles import ProfileError
     from steward.distro.tree import TreeError, load_tree
 
+    cache_dir = None
+    if config.tree_cache:
+        from steward.distro.treecache import default_cache_dir
+
+        cache_dir = default_cache_dir()
     try:
-        return load_tree(path, profile=profile or config.profile, only=only or None)
+        return load_tree(
+            path, profile=profile or config.profile, only=only or None, cache_dir=cache_dir
+        )
     except (TreeError, ProfileError) as exc:
         raise _usage_error(str(exc)) from exc
 

@@ -282,6 +282,7 @@ def load_tree(
     jobs: int | None = None,
     only: Iterable[str] | None = None,
     keep_specs: bool = False,
+    cache_dir: Path | None = None,
 ) -> Distro:
     """Load every package under ``path``.
 
@@ -289,6 +290,8 @@ def load_tree(
     load to these package names (folder names; spec file stems in a flat folder). ``jobs``
     is the number of worker processes: ``None`` picks one per CPU for trees of
     :data:`PARALLEL_THRESHOLD` packages or more and none below, ``1`` loads in this process.
+    With ``cache_dir``, packages whose files have not changed since the last load are
+    taken from the cache there instead of being parsed again (:mod:`steward.distro.treecache`).
     """
     root = Path(path)
     if not root.is_dir():
@@ -300,12 +303,28 @@ def load_tree(
         raise TreeError(f"unknown layout {layout!r} (choose auto, {', '.join(LAYOUTS)})")
     wanted = None if only is None else frozenset(only)
     work = _work_items(root, layout, wanted)
-    workers = _worker_count(jobs, len(work))
     loader = _Loader(chosen, layout, keep_specs, _flat_files(root) if layout == "flat" else None)
-    if workers > 1:
-        records = _load_parallel(loader, work, workers)
+    cache = None
+    if cache_dir is not None and wanted is None and not keep_specs and not chosen.host_macros:
+        from steward.distro.treecache import TreeCache
+
+        cache = TreeCache(cache_dir, root, layout, chosen)
+    if cache is None:
+        records = _load(loader, work, jobs)
     else:
-        records = [loader.load(item) for item in work]
+        # Stamped before loading: a file changed meanwhile is parsed again next time.
+        stamps = [cache.stamp(item) for item in work]
+        stored = cache.read()
+        found: dict[str, PackageRecord] = {}
+        for item, stamp in zip(work, stamps, strict=True):
+            entry = stored.get(item)
+            if stamp is not None and entry is not None and entry[0] == stamp:
+                found[item] = entry[1]
+        missing = [item for item in work if item not in found]
+        found.update(zip(missing, _load(loader, missing, jobs), strict=True))
+        records = [found[item] for item in work]
+        if missing or len(stored) != len(work):
+            cache.write(zip(work, stamps, records, strict=True))
     records.sort(key=lambda r: r.name)
     return Distro(root=root, layout=layout, profile=chosen, packages=tuple(records))
 
@@ -369,6 +388,14 @@ def _work_items(root: Path, layout: str, wanted: frozenset[str] | None) -> list[
     if wanted is not None:
         items = [item for item in items if names[item] in wanted]
     return sorted(items)
+
+
+def _load(loader: _Loader, work: list[str], jobs: int | None) -> list[PackageRecord]:
+    """Records for ``work``, in its order."""
+    workers = _worker_count(jobs, len(work))
+    if workers > 1:
+        return _load_parallel(loader, work, workers)
+    return [loader.load(item) for item in work]
 
 
 def _flat_files(root: Path) -> frozenset[str]:

@@ -207,6 +207,9 @@ class _Loading:
 
 def main() -> int:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    # The run is the one waiting on the network: on a busy machine it gets the CPU first.
+    with contextlib.suppress(OSError):
+        os.nice(5)
     # Before the first frame: the parent may have started this process early for this.
     loading = _Loading()
     first = read_frame(stdin)

@@ -728,15 +728,20 @@ class Clients:
         write_steward_config(self.config, up.urls, args)
         self.nv_config = write_nvchecker_config(self.nv_dir, packages, args)
         self.steward_bin = _steward_bin()
-        self.env = _clean_env(STEWARD_CONFIG=str(self.config))
+        # Steward's parsed-tree cache: empty for each cold run, kept for the re-checks.
+        self.cache = self.workdir / "cache"
+        self.env = _clean_env(STEWARD_CONFIG=str(self.config), STEWARD_CACHE_DIR=str(self.cache))
         self.nv_env = _clean_env(NVCHECKER_LOOPBACK=json.dumps(loopback_map(up.urls)))
         self.count = 0
 
     def db(self, name: str) -> Path:
         return self.workdir / f"{name}.db"
 
-    def steward(self, db: Path) -> Run:
+    def steward(self, db: Path, *, cold: bool = False) -> Run:
+        """One ``steward check``; ``cold`` starts without the parsed-tree cache."""
         self.count += 1
+        if cold:
+            shutil.rmtree(self.cache, ignore_errors=True)
         argv = [
             self.steward_bin,
             "check",
@@ -955,7 +960,7 @@ def run_scenarios(args: argparse.Namespace, workdir: Path) -> Report:
 
         if "cold" in wanted:
             _say("cold: steward")
-            s = main.steward(main_db)
+            s = main.steward(main_db, cold=True)
             main_ready = True
             cold_rss = s.rss_mib
             _say("cold: nvchecker")
@@ -979,7 +984,7 @@ def run_scenarios(args: argparse.Namespace, workdir: Path) -> Report:
             up.each("POST", "/_faults", {"faults": {"latency": args.latency}})
             try:
                 _say("latency: steward")
-                s = main.steward(main.db("latency"))
+                s = main.steward(main.db("latency"), cold=True)
                 _say("latency: nvchecker")
                 v = main.nvchecker()
             finally:

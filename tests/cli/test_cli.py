@@ -171,3 +171,19 @@ def test_json_output_is_utf8_and_falls_back_for_what_orjson_refuses(
     assert (
         out.decode("utf-8") == '{\n  "package": "pérl",\n  "releases": [\n    1,\n    2\n  ]\n}\n'
     )
+
+
+def test_batch_gc_still_collects_cycles() -> None:
+    program = (
+        "import gc, weakref\n"
+        "from steward._gc import batch_gc\n"
+        "batch_gc()\n"
+        "assert gc.get_threshold()[0] == 50_000\n"
+        "class Node: pass\n"
+        "a, b = Node(), Node(); a.other, b.other = b, a\n"
+        "ref = weakref.ref(a); del a, b\n"
+        "keep = [[i] for i in range(200_000)]\n"
+        "print(ref() is None)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert proc.stdout.strip() == "True", proc.stderr

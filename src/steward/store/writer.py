@@ -210,6 +210,9 @@ def main() -> int:
     # The run is the one waiting on the network: on a busy machine it gets the CPU first.
     with contextlib.suppress(OSError):
         os.nice(5)
+    from steward._gc import batch_gc
+
+    batch_gc()
     # Before the first frame: the parent may have started this process early for this.
     loading = _Loading()
     first = read_frame(stdin)

@@ -141,3 +141,34 @@ def test_writer_reports_a_store_it_cannot_open(tmp_path: Path) -> None:
     )
     assert replies[0][0] == "error"  # type: ignore[index]
     assert "cannot open the store" in str(replies[0][1])  # type: ignore[index]
+
+
+def test_a_store_that_fails_after_the_quick_answer_reports_it_at_the_end(tmp_path: Path) -> None:
+    # An up-to-date SQLite store is answered at once, with sqlite3; should it then fail to
+    # open through SQLAlchemy, the run learns it from the answer to its end frame.
+    db = tmp_path / "store.db"
+    Store.open(db).close()
+    stdin = io.BytesIO()
+    for frame in [
+        ("open", str(db)),
+        ("begin", "tree", True),
+        ("run", 1, {}, False),
+        ("batch", [_record()]),
+        ("end", True),
+    ]:
+        write_frame(stdin, frame)
+    program = (
+        "import steward.store.queries as queries\n"
+        "def refuse(url): raise RuntimeError('disk full')\n"
+        "queries.Store.open = refuse\n"
+        "from steward.store.writer import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", program], input=stdin.getvalue(), capture_output=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    out, replies = io.BytesIO(proc.stdout), []
+    while (reply := read_frame(out)) is not None:
+        replies.append(reply)
+    assert replies == [("ok", None, set(), {}), ("done", None, {}, "disk full")]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from steward.distro import tree as tree_module
 from steward.distro.metadata import UpstreamKind
 from steward.distro.tree import (
     Distro,
@@ -255,14 +254,16 @@ def test_one_broken_package_never_stops_the_others(
 ) -> None:
     for name in ("alpha", "broken", "gamma"):
         make_package(tmp_path, name)
-    real_parse = tree_module.parse
+    from steward.rpm import spec as spec_module
+
+    real_parse = spec_module.parse
 
     def exploding_parse(text: str, **kwargs: object):  # type: ignore[no-untyped-def]
         if "Name:           broken" in text:
             raise RuntimeError("parser bug")
         return real_parse(text, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(tree_module, "parse", exploding_parse)
+    monkeypatch.setattr(spec_module, "parse", exploding_parse)
     distro = load_tree(tmp_path, jobs=1)
     assert [p.name for p in distro] == ["alpha", "broken", "gamma"]
     assert codes(distro, "broken") == ["load-error"]

@@ -22,8 +22,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 __all__ = [
     "DatedTag",
     "MetadataProblem",
@@ -35,7 +33,6 @@ __all__ = [
 
 # The C loader is about ten times faster than the pure-Python one; a tree of 10,000
 # packages reads 10,000 of these files.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class UpstreamKind(StrEnum):
@@ -251,8 +248,10 @@ def parse_upstream_info(text: str | bytes, *, source: str) -> UpstreamInfo:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             return _broken(source, "yaml-error", f"not UTF-8 text: {exc}")
+    import yaml  # here: a tree read from the parsed-tree cache never needs it
+
     try:
-        document = yaml.load(text, Loader=_Loader)
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

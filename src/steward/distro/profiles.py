@@ -31,10 +31,11 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from steward.rpm.macros import MacroEngine, host_macro_files
-from steward.rpm.model import Diagnostic
+if TYPE_CHECKING:
+    from steward.rpm.macros import MacroEngine
+    from steward.rpm.model import Diagnostic
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -221,6 +222,9 @@ class Profile:
         }
 
     def _build_engine(self) -> MacroEngine:
+        from steward.rpm.macros import MacroEngine, host_macro_files
+        from steward.rpm.model import Diagnostic
+
         engine = MacroEngine(target_arch=self.target_arch, target_os=self.target_os)
         for name, body in _arch_macros(self.target_arch):
             engine.define(name, body, origin="<profile arch>")

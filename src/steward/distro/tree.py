@@ -31,13 +31,15 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steward.distro.metadata import UpstreamInfo, load_upstream_info
 from steward.distro.profiles import DEFAULT_PROFILE, Profile, load_profile
-from steward.rpm.macros import MacroEngine
-from steward.rpm.model import SourceEntry, Spec
-from steward.rpm.spec import parse, parse_file
+
+if TYPE_CHECKING:
+    # The parser is loaded when a spec is parsed: a tree read from the cache needs none of it.
+    from steward.rpm.macros import MacroEngine
+    from steward.rpm.model import SourceEntry, Spec
 
 __all__ = [
     "LAYOUTS",
@@ -259,6 +261,8 @@ class Distro:
             return record.spec
         if record.spec_path is None:
             raise KeyError(f"package {name!r} has no spec file")
+        from steward.rpm.spec import parse_file
+
         return parse_file(record.spec_path, macros=self.profile.macro_engine())
 
     def to_dict(self) -> dict[str, Any]:
@@ -635,6 +639,8 @@ class _Loader:
                     spec_path,
                 )
             )
+        from steward.rpm.spec import parse
+
         spec = parse(text, macros=self.engine, path=spec_path)
         for diagnostic in spec.diagnostics:
             if diagnostic.severity == "error":

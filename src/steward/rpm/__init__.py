@@ -7,11 +7,17 @@
 '1-1'
 """
 
-from steward.rpm.editor import EditError, SpecEditor
-from steward.rpm.macros import MacroEngine
-from steward.rpm.model import Diagnostic, Spec
-from steward.rpm.spec import parse, parse_file
-from steward.rpm.version import EVR, InvalidEVR, compare_evr, rpmvercmp
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from steward.rpm.editor import EditError, SpecEditor
+    from steward.rpm.macros import MacroEngine
+    from steward.rpm.model import Diagnostic, Spec
+    from steward.rpm.spec import parse, parse_file
+    from steward.rpm.version import EVR, InvalidEVR, compare_evr, rpmvercmp
 
 __all__ = [
     "EVR",
@@ -26,3 +32,27 @@ __all__ = [
     "parse_file",
     "rpmvercmp",
 ]
+
+# Loaded on first use: comparing versions (steward.rpm.version) must not load the parser.
+_LAZY = {
+    "EVR": "steward.rpm.version",
+    "InvalidEVR": "steward.rpm.version",
+    "compare_evr": "steward.rpm.version",
+    "rpmvercmp": "steward.rpm.version",
+    "EditError": "steward.rpm.editor",
+    "SpecEditor": "steward.rpm.editor",
+    "MacroEngine": "steward.rpm.macros",
+    "Diagnostic": "steward.rpm.model",
+    "Spec": "steward.rpm.model",
+    "parse": "steward.rpm.spec",
+    "parse_file": "steward.rpm.spec",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -187,3 +187,15 @@ def test_batch_gc_still_collects_cycles() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert proc.stdout.strip() == "True", proc.stderr
+
+
+def test_json_output_to_a_text_only_stream() -> None:
+    import contextlib
+    import io
+
+    from steward.cli.main import _emit_json
+
+    stream = io.StringIO()
+    with contextlib.redirect_stdout(stream):
+        _emit_json({"package": "pérl"})
+    assert json.loads(stream.getvalue()) == {"package": "pérl"}

@@ -165,3 +165,17 @@ def test_the_cache_key_names_tree_layout_and_profile(tmp_path: Path) -> None:
     assert a.path != TreeCache(tmp_path, tmp_path / "a", "fedora", profile).path
     other = load_profile("fedora-41")
     assert a.path != TreeCache(tmp_path, tmp_path / "a", "src-openeuler", other).path
+
+
+def test_caches_left_alone_for_a_month_are_removed(tmp_path: Path) -> None:
+    root, cache = tmp_path / "tree", tmp_path / "cache"
+    make_package(root, "jq")
+    (cache / "trees").mkdir(parents=True)
+    old, recent = cache / "trees" / "old.pickle", cache / "trees" / "recent.pickle"
+    old.write_bytes(b"")
+    recent.write_bytes(b"")
+    month_ago = old.stat().st_mtime - 31 * 86400
+    os.utime(old, (month_ago, month_ago))
+    load(root, cache)
+    assert not old.exists() and recent.exists()
+    assert len(list((cache / "trees").glob("*.pickle"))) == 2  # recent, and this tree's

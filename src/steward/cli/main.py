@@ -70,9 +70,13 @@ def _emit_json(document: Any) -> None:
         text = orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
     except TypeError:
         text = json.dumps(document, indent=2).encode()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (redirect_stdout to a StringIO)
+        sys.stdout.write(text.decode() + "\n")
+        return
     sys.stdout.flush()
-    sys.stdout.buffer.write(text + b"\n")
-    sys.stdout.buffer.flush()
+    buffer.write(text + b"\n")
+    buffer.flush()
 
 
 def _usage_error(message: str) -> typer.Exit:

@@ -19,7 +19,7 @@ of its macro files) and Steward's loading code, so a new Steward or another prof
 afresh. A profile that reads the host's rpm macros, ``keep_specs`` and ``only`` loads are
 not cached. The file is a pickle in the user's cache directory (``~/.cache/steward/trees``),
 read only when the current user owns it and nobody else may write it; a damaged or
-unreadable cache is ignored and rewritten.
+unreadable cache is ignored and rewritten. Caches not written for 30 days are removed.
 """
 
 from __future__ import annotations
@@ -172,7 +172,21 @@ class TreeCache:
                         protocol=pickle.HIGHEST_PROTOCOL,
                     )
                 os.replace(handle.name, self.path)
+                _prune(self.path.parent, keep=self.path)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(handle.name)
                 raise
+
+
+def _prune(folder: Path, keep: Path, max_age_days: float = 30.0) -> None:
+    """Remove caches nobody has written for ``max_age_days`` (trees gone, old Stewards)."""
+    import time
+
+    cutoff = time.time() - max_age_days * 86400
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.endswith((".pickle", ".tmp")) and entry.path != str(keep):
+                with contextlib.suppress(OSError):
+                    if entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)

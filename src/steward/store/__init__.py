@@ -9,9 +9,9 @@ Start with :class:`Store` (:meth:`Store.open`); the values it takes and returns 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from steward._lazy import lazy_attributes
 from steward.store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -45,8 +45,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)

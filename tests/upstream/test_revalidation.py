@@ -291,3 +291,64 @@ def test_the_memo_keeps_the_newest_answers_only() -> None:
     for n in range(40):
         assert state.remember(f"k{n}", Answer(state.releases, (), None))
     assert list(state.memo) == [f"k{n}" for n in range(24, 40)]
+
+
+def _memoised(releases: tuple[Release, ...], current: str = "1.0"):  # type: ignore[no-untyped-def]
+    from steward.upstream.recommend import recommend_version
+    from steward.upstream.state import Answer, decode_state, encode_state
+
+    answer = Answer(releases, ("a note",), recommend_version(current, releases))
+    state = UpstreamState((Validator("https://x/y", "*/*", (), '"e"', None),), releases)
+    assert state.remember("key", answer)
+    again = decode_state(encode_state(state))
+    assert again is not None
+    return answer, again
+
+
+def test_a_memoised_answer_reads_back_equal_and_counts_without_decoding() -> None:
+    import datetime as dt
+    import pickle
+
+    from steward.upstream.state import StoredReleases
+
+    when = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+    releases = tuple(
+        Release(f"v1.{n}", f"1.{n}", when + dt.timedelta(days=n), f"https://x/{n}", n == 9)
+        for n in range(10)
+    )
+    answer, state = _memoised(releases, "1.2")
+    found = state.answer("key")
+    assert found is not None and isinstance(found.releases, StoredReleases)
+    assert len(found.releases) == 10 and found.releases._decoded is None  # counted only
+    rec, original = found.recommendation, answer.recommendation
+    assert rec == original and found.notes == ("a note",)
+    assert rec is not None and rec.recommended is not None
+    assert found.releases._decoded is None  # the recommendation needed no full decoding
+    assert found.releases == releases and tuple(found.releases) == releases
+    # The releases the recommendation names are the very objects of the full list.
+    assert any(r is rec.recommended for r in found.releases)
+    assert pickle.loads(pickle.dumps(found.releases)) == releases
+
+
+def test_damaged_memoised_releases_are_an_error_when_read_or_a_miss() -> None:
+    _, state = _memoised((Release("v1.0", "1.0"), Release("v1.1", "1.1")))
+    entry = state.memo["key"]
+    entry["R"] = "[[1, 2]]"
+    found = state.answer("key")
+    assert found is not None and len(found.releases) == 2
+    with pytest.raises(ValueError, match="damaged memoised releases"):
+        list(found.releases)
+    entry["k"] = "two"
+    assert state.answer("key") is None  # a damaged answer is a miss: computed again
+    entry["k"], entry["p"] = 2, {"7": ["v9", "9", None, None, False]}
+    assert state.answer("key") is None
+
+
+def test_answers_memoised_by_an_older_steward_are_dropped() -> None:
+    from steward.upstream.state import Answer
+
+    state = UpstreamState((), (Release("v1.0", "1.0"),))
+    state.memo["old"] = {"r": [["v1.0", "1.0", None, None, False]], "n": [], "c": None}
+    assert state.answer("old") is None
+    assert state.remember("new", Answer(state.releases, (), None))
+    assert list(state.memo) == ["new"]

@@ -77,7 +77,7 @@ class CheckResult:
     package: str
     current_version: str | None
     upstream: Upstream | None
-    releases: tuple[Release, ...] = ()
+    releases: Sequence[Release] = ()
     recommendation: Recommendation | None = None
     error_code: str | None = None
     error_message: str | None = None

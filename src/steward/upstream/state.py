@@ -20,7 +20,7 @@ import enum
 import hashlib
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -32,7 +32,7 @@ from steward.upstream.versions import Release
 __all__ = ["Answer", "UpstreamState", "decode_state", "encode_state", "fingerprint"]
 
 #: Bumped when what the memo holds changes meaning: older memos are then ignored.
-_MEMO_FORMAT = 1
+_MEMO_FORMAT = 2
 #: Answers kept per upstream: one per package sharing it, and a few packaged versions.
 _MEMO_ENTRIES = 16
 
@@ -41,7 +41,7 @@ _MEMO_ENTRIES = 16
 class Answer:
     """A package's versions after its tag rules, the notes about them, and the recommendation."""
 
-    releases: tuple[Release, ...]
+    releases: Sequence[Release]
     notes: tuple[str, ...]
     recommendation: Recommendation | None
 
@@ -110,6 +110,8 @@ class UpstreamState:
         entry = _encode_answer(answer)
         if entry is None:
             return False
+        # Answers memoised by an older Steward (another layout) are never asked for again.
+        self.memo = {k: v for k, v in self.memo.items() if isinstance(v, dict) and "R" in v}
         self.memo[key] = entry
         while len(self.memo) > _MEMO_ENTRIES:  # the oldest answers go (packaged versions past)
             del self.memo[next(iter(self.memo))]
@@ -234,11 +236,14 @@ def _encode_answer(answer: Answer) -> dict[str, Any] | None:
 
     rec = answer.recommendation
     encoded: list[Any] | None = None
+    picked: set[int] = set()
     if rec is not None:
         picks = [at(rec.recommended), at(rec.newest), at(rec.newest_stable)]
-        aside = [[at(s.release), s.reason] for s in rec.set_aside]
-        if -1 in picks or any(a[0] in (-1, None) for a in aside):
+        aside_at = [at(s.release) for s in rec.set_aside]
+        if -1 in picks or -1 in aside_at or None in aside_at:
             return None  # a release that is not one of the answer's: not memoised
+        aside = [[i, s.reason] for i, s in zip(aside_at, rec.set_aside, strict=True)]
+        picked.update(i for i in [*picks, *aside_at] if i is not None)
         encoded = [
             rec.current,
             rec.status.value,
@@ -249,29 +254,96 @@ def _encode_answer(answer: Answer) -> dict[str, Any] | None:
             rec.reason,
             aside,
         ]
-    return {"r": [_row(r) for r in answer.releases], "n": list(answer.notes), "c": encoded}
+    rows = [_row(r) for r in answer.releases]
+    return {
+        # All the releases as nested JSON text, parsed only when somebody reads them all;
+        # the ones the recommendation names, and their count, at hand.
+        "R": _dumps(rows).decode(),
+        "k": len(rows),
+        "p": {str(i): rows[i] for i in sorted(picked)},
+        "n": list(answer.notes),
+        "c": encoded,
+    }
 
 
 def _decode_answer(entry: dict[str, Any]) -> Answer:
-    releases = tuple(_release(row) for row in entry["r"])
+    count = entry["k"]
+    if not isinstance(count, int) or not isinstance(entry["R"], str):
+        raise ValueError("not a memoised answer")
+    picked = {int(i): _release(row) for i, row in entry["p"].items()}
+    if any(not 0 <= i < count for i in picked):
+        raise IndexError("a memoised pick out of range")
+    releases = StoredReleases(entry["R"], count, picked)
 
     def at(i: int | None) -> Release | None:
-        return None if i is None else releases[i]
+        return None if i is None else picked[i]
 
     rec: Recommendation | None = None
     encoded = entry["c"]
     if encoded is not None:
-        current, status, picked, newest, stable, behind, days, exists, reason, aside = encoded
+        current, status, chosen, newest, stable, behind, days, exists, reason, aside = encoded
         rec = Recommendation(
             current=current,
             status=Status(status),
-            recommended=at(picked),
+            recommended=at(chosen),
             newest=at(newest),
             newest_stable=at(stable),
             versions_behind=behind,
             days_behind=days,
             current_exists_upstream=exists,
             reason=reason,
-            set_aside=tuple(SetAside(releases[i], why) for i, why in aside),
+            set_aside=tuple(SetAside(picked[i], why) for i, why in aside),
         )
     return Answer(releases, tuple(entry["n"]), rec)
+
+
+class StoredReleases(Sequence[Release]):
+    """A memoised answer's releases: counted at once, decoded when first read.
+
+    A re-check answered from the memo needs the recommendation and the number of releases,
+    not the releases themselves. The ones the recommendation names are decoded already and
+    are the same objects in the full list. Stored rows that turn out damaged read as
+    :class:`ValueError`.
+    """
+
+    __slots__ = ("_count", "_decoded", "_picked", "_text")
+
+    def __init__(self, text: str, count: int, picked: dict[int, Release]) -> None:
+        self._text: str | None = text
+        self._count = count
+        self._picked = picked
+        self._decoded: tuple[Release, ...] | None = None
+
+    def _all(self) -> tuple[Release, ...]:
+        if self._decoded is None:
+            try:
+                rows = orjson.loads(self._text or "[]")
+                decoded = tuple(self._picked.get(i) or _release(row) for i, row in enumerate(rows))
+            except (TypeError, KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"damaged memoised releases: {exc}") from None
+            if len(decoded) != self._count:
+                raise ValueError("damaged memoised releases: the count differs")
+            self._decoded, self._text = decoded, None
+        return self._decoded
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Release]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StoredReleases | tuple | list):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self._all(),))

@@ -1361,9 +1361,25 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def compile_steward() -> None:
+    """Byte-compile Steward's modules, as an installed package is.
+
+    An editable install run under ``PYTHONDONTWRITEBYTECODE`` (as in some CI and sandbox
+    shells) compiles every module from source in every process, 0.1-0.3 s per run, while
+    nvchecker, installed with its bytecode, does not.
+    """
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("steward")
+    for folder in spec.submodule_search_locations or [] if spec else []:
+        compileall.compile_dir(folder, quiet=1)
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
+    compile_steward()
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
         report = run_scenarios(args, args.workdir.resolve())

@@ -146,3 +146,14 @@ def test_faults_end_in_recorded_errors_and_exit_1_keeping_last_known(tmp_path: P
         assert rows["pkg003"]["recommended"] == "2.0"
         assert rows["pkg003"]["error"]["code"] == "http-503"
         assert rows["pkg020"]["recommended"] == "3.0"
+
+
+def test_a_runs_repr_stays_short_however_many_results() -> None:
+    # asyncio formats the finished run's task, result included, when asyncio.run ends.
+    from steward.upstream.engine import CheckResult
+    from steward.workflows.check import CheckRun
+
+    run = CheckRun(run_id=3, results=[CheckResult(f"p{n}", "1.0", None) for n in range(10_000)])
+    assert repr(run) == (
+        "CheckRun(run_id=3, 10000 results, skipped=0, resumed=False, seconds=0.000)"
+    )

@@ -50,7 +50,7 @@ class CheckOptions:
     db: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class CheckRun:
     """The outcome of a run: one result per package checked now, plus run bookkeeping."""
 
@@ -66,6 +66,15 @@ class CheckRun:
     @property
     def failures(self) -> list[CheckResult]:
         return [r for r in self.results if r.failed]
+
+    def __repr__(self) -> str:
+        # Short: asyncio formats the run's task, result included, when asyncio.run ends
+        # (signal.getsignal on its SIGINT handler), and a dataclass repr of ten thousand
+        # results took a twentieth of a re-check.
+        return (
+            f"CheckRun(run_id={self.run_id}, {len(self.results)} results, "
+            f"skipped={self.skipped}, resumed={self.resumed}, seconds={self.seconds:.3f})"
+        )
 
 
 def tree_key(root: Path) -> str:

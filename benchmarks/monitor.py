@@ -1372,7 +1372,8 @@ def compile_steward() -> None:
     import importlib.util
 
     spec = importlib.util.find_spec("steward")
-    for folder in spec.submodule_search_locations or [] if spec else []:
+    folders = (spec.submodule_search_locations if spec else None) or []
+    for folder in folders:
         compileall.compile_dir(folder, quiet=1)
 
 

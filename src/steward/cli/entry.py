@@ -23,7 +23,6 @@ def main() -> None:
         from steward.store.writer import prestart
 
         batch_gc()
-
         prestart()
     from steward.cli.main import main as cli
 

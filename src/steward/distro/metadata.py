@@ -31,9 +31,6 @@ __all__ = [
     "parse_upstream_info",
 ]
 
-# The C loader is about ten times faster than the pure-Python one; a tree of 10,000
-# packages reads 10,000 of these files.
-
 
 class UpstreamKind(StrEnum):
     """The normalized kind of upstream: which backend can ask it for releases.
@@ -250,6 +247,8 @@ def parse_upstream_info(text: str | bytes, *, source: str) -> UpstreamInfo:
             return _broken(source, "yaml-error", f"not UTF-8 text: {exc}")
     import yaml  # here: a tree read from the parsed-tree cache never needs it
 
+    # The C loader is about ten times faster than the pure-Python one; a tree of 10,000
+    # packages reads 10,000 of these files.
     try:
         document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:

@@ -147,9 +147,7 @@ class TreeCache:
                 if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
                     return {}  # somebody else's file: never unpickled
                 document = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
-            return {}
-        except Exception:  # a damaged pickle raises almost anything
+        except Exception:  # unreadable, or a damaged pickle, which raises almost anything
             return {}
         if not isinstance(document, dict) or document.get("format") != _FORMAT:
             return {}

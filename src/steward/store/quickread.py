@@ -11,7 +11,6 @@ and is answered the ordinary way, through :class:`~steward.store.queries.Store`.
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from urllib.parse import quote
 
 from steward.store.location import SCHEMA_REVISION, database_url, sqlite_path
@@ -31,7 +30,7 @@ def read_begin(url: str | None, tree: str, resume: bool) -> Begin | None:
         return None
     try:
         connection = sqlite3.connect(
-            f"file:{quote(str(Path(path).absolute()))}?mode=rw",
+            f"file:{quote(str(path.absolute()))}?mode=rw",
             uri=True,
             timeout=30.0,
             isolation_level=None,

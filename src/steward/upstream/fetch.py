@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import hashlib
 import json
 import logging
@@ -706,22 +707,15 @@ class _GuardedResolver(AbstractResolver):
         pass
 
 
-_TLS: list[ssl.SSLContext] = []
-
-
+@functools.cache
 def _ssl_context() -> ssl.SSLContext:
     """The client TLS context, built once per process (loading the CA bundle takes 25 ms)."""
-    if not _TLS:
-        # The CA bundle httpx used, so that moving to aiohttp changes no trust decision.
-        try:
-            import certifi
-        except ImportError:  # pragma: no cover - certifi comes with httpx
-            context = ssl.create_default_context()
-        else:
-            context = ssl.create_default_context(cafile=certifi.where())
-        if not _TLS:
-            _TLS.append(context)
-    return _TLS[0]
+    # The CA bundle httpx used, so that moving to aiohttp changes no trust decision.
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - certifi comes with httpx
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _new_session(config: FetchConfig, resolver: Resolver) -> aiohttp.ClientSession:

@@ -186,7 +186,18 @@ def _canonical(value: Any) -> Any:
     if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
         names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
     if names is not None:
-        return [_canonical(getattr(value, name)) for name in names]
+        # Tag rules and policies repeat across a run's packages: spelled out once each.
+        try:
+            return _CANONICAL[value]
+        except KeyError:
+            pass
+        except TypeError:  # not hashable (a mutable field)
+            return [_canonical(getattr(value, name)) for name in names]
+        spelled = [_canonical(getattr(value, name)) for name in names]
+        if len(_CANONICAL) >= _CANONICAL_ENTRIES:
+            _CANONICAL.clear()
+        _CANONICAL[value] = spelled
+        return spelled
     if isinstance(value, enum.Enum):
         return _canonical(value.value)
     if isinstance(value, (set, frozenset)):
@@ -199,6 +210,9 @@ def _canonical(value: Any) -> Any:
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+# Canonical forms of hashable dataclass values (equal values, equal forms); read only.
+_CANONICAL: dict[Any, list[Any]] = {}
+_CANONICAL_ENTRIES = 4096
 
 
 def _dumps(value: Any) -> bytes:

@@ -76,6 +76,18 @@ class Upstream:
     options: Mapping[str, str] = field(default_factory=dict)
     rules: TagRules = field(default_factory=TagRules)
     origin: str = "config"
+    # ``key``, worked out once: a check asks for it several times per package.
+    _key: str = field(init=False, repr=False, compare=False, default="")
+
+    def __post_init__(self) -> None:
+        parts = [f"{k}={v}" for k, v in sorted(self.options.items()) if k in _IDENTITY]
+        if self.kind in _NAMED_BY_PACKAGE and not any(k in self.options for k in _NAMING):
+            # A repository index or listing page answers for many packages; without an
+            # explicit name or pattern the backend looks up the package's own name.
+            parts.append(f"package={self.rules.package_name}")
+        extra = ",".join(parts)
+        key = f"{self.kind}:{self.project}" + (f"[{extra}]" if extra else "")
+        object.__setattr__(self, "_key", key)
 
     def option(self, key: str, default: str | None = None) -> str | None:
         value = self.options.get(key)
@@ -94,13 +106,7 @@ class Upstream:
     @property
     def key(self) -> str:
         """A stable identity: packages sharing an upstream share its stored releases."""
-        parts = [f"{k}={v}" for k, v in sorted(self.options.items()) if k in _IDENTITY]
-        if self.kind in _NAMED_BY_PACKAGE and not any(k in self.options for k in _NAMING):
-            # A repository index or listing page answers for many packages; without an
-            # explicit name or pattern the backend looks up the package's own name.
-            parts.append(f"package={self.rules.package_name}")
-        extra = ",".join(parts)
-        return f"{self.kind}:{self.project}" + (f"[{extra}]" if extra else "")
+        return self._key
 
 
 # Options that change which releases a backend sees (and so belong to an upstream's identity).

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(rpm python3-rpm git patch subversion mercurial xz-utils bzip2 gnupg gpgv ca-certificates gcc make debugedit elfutils abigail-tools file cpio)
+SYSTEM_PACKAGES=(rpm python3-rpm git patch subversion mercurial xz-utils bzip2 gnupg gpgv ca-certificates gcc make debugedit elfutils abigail-tools file cpio openssl)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

@@ -13,6 +13,8 @@ import logging
 import pickle
 import random
 import socket
+import ssl
+import subprocess
 import time
 import traceback
 from collections import Counter
@@ -20,6 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,6 +44,7 @@ from steward.upstream.fetch import (
     ResponseTooLarge,
     Timeout,
     TooManyRedirects,
+    _ssl_context,
     full_jitter_delay,
     parse_retry_after,
     redact_url,
@@ -907,3 +911,50 @@ def test_errors_survive_pickling_for_distributed_workers() -> None:
         error.url,
         error.reset_at,
     )
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+async def test_https_is_verified_and_plain_http_never_loads_the_ca_bundle(tmp_path: Path) -> None:
+    _ssl_context.cache_clear()
+    plain = Upstream()
+
+    @plain.route("/x")
+    async def x(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async with plain.running() as base, Fetcher(loopback()) as fetcher:
+        assert await fetcher.get_json(f"{base}/x") == {"ok": True}
+    assert _ssl_context.cache_info().currsize == 0  # no TLS spoken, no context built
+
+    cert, key = _self_signed(tmp_path)
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_side.load_cert_chain(cert, key)
+    runner = web.AppRunner(plain.app, shutdown_timeout=0.1, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_side).start()
+    port = runner.addresses[0][1]
+    try:
+        async with Fetcher(loopback(max_retries=0)) as fetcher:
+            # A certificate nobody vouches for is refused: the request went over TLS with
+            # the verifying context, which was built for it.
+            with pytest.raises(ConnectionFailed, match=r"(?i)certificate"):
+                await fetcher.get_json(f"https://127.0.0.1:{port}/x")
+        assert _ssl_context.cache_info().currsize == 1
+    finally:
+        await runner.cleanup()

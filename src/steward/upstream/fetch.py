@@ -147,6 +147,9 @@ _UNSATISFIED_RANGE = re.compile(r"bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
 # RFC 3986: what a URL may contain as it is, and what must be percent-encoded (a "%" that
 # does not start an escape included).
 _URL_TEXT = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+# A URL's scheme and authority, the part its origin and credentials host depend on.
+_BASE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*")
+_MAX_BASES = 4096
 _URL_UNSAFE = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
 
@@ -731,7 +734,9 @@ def _new_session(config: FetchConfig, resolver: Resolver) -> aiohttp.ClientSessi
         force_close=False,
         keepalive_timeout=30.0,
         enable_cleanup_closed=_NEEDS_CLEANUP_CLOSED,
-        ssl=_ssl_context(),
+        # Every https request names its context (_exchange): a run that speaks only plain
+        # HTTP (a mirror on the LAN, the tests) never loads the CA bundle.
+        ssl=True,
     )
     return aiohttp.ClientSession(
         connector=connector,
@@ -822,6 +827,8 @@ class Fetcher:
         # kept for the caller's next get() of the same URL.
         self._revalidations: dict[str, asyncio.Future[bool]] = {}
         self._fresh: dict[str, FetchResult] = {}
+        # _target's answers by base ("scheme://authority"): (origin, host name).
+        self._bases: dict[str, tuple[str, str]] = {}
         # _vet_ip_literal's verdicts by (host, port); False: not an IP literal.
         self._literals: dict[tuple[str, int], Any] = {}
 
@@ -881,8 +888,8 @@ class Fetcher:
                 return fresh
         started = time.monotonic()
         safe_url = redact_url(url)
-        target, logical = self._target(url, safe_url)
-        scope = auth_scope if auth_scope is not None else (urlsplit(url).hostname or "")
+        target, logical, host = self._target(url, safe_url)
+        scope = auth_scope if auth_scope is not None else host
         cached = await self._cache.lookup(url) if conditional and self._cache is not None else None
 
         request_headers = {name.lower(): value for name, value in (headers or {}).items()}
@@ -983,8 +990,8 @@ class Fetcher:
         safe_url = redact_url(url)
         if max_bytes < 1:
             raise ValueError(f"max_bytes must be at least 1 to download {safe_url}")
-        target, logical = self._target(url, safe_url)
-        scope = auth_scope if auth_scope is not None else (urlsplit(url).hostname or "")
+        target, logical, host = self._target(url, safe_url)
+        scope = auth_scope if auth_scope is not None else host
         part = dest.with_name(dest.name + ".part")
         if not resume:
             part.unlink(missing_ok=True)
@@ -1033,17 +1040,32 @@ class Fetcher:
             time.monotonic() - started,
         )
 
-    def _target(self, url: str, safe_url: str) -> tuple[URL, str]:
-        """Where ``url`` really goes (overrides applied), and the origin of ``url`` itself."""
+    def _target(self, url: str, safe_url: str) -> tuple[URL, str, str]:
+        """Where ``url`` really goes (overrides applied), the origin of ``url`` itself, and
+        the host name its credentials belong to."""
         actual = self._apply_override(url)
         try:
             target = _parse_url(actual)
-            logical = target if actual is url else _parse_url(url)
         except (ValueError, TypeError) as exc:
             raise FetchError(f"invalid URL {safe_url}: {exc}", url=safe_url) from None
         if not target.scheme or (target.scheme in ALLOWED_SCHEMES and not target.raw_host):
             raise FetchError(f"invalid URL {safe_url}: not an absolute URL", url=safe_url)
-        return target, _origin(logical) if logical.raw_host else _origin(target)
+        # The origin and host depend only on the URL's scheme and authority: worked out once
+        # per base rather than parsing every URL twice.
+        match = _BASE.match(url)
+        known = self._bases.get(match.group()) if match is not None else None
+        if known is not None:
+            return target, known[0], known[1]
+        try:
+            logical = target if actual is url else _parse_url(url)
+        except (ValueError, TypeError) as exc:
+            raise FetchError(f"invalid URL {safe_url}: {exc}", url=safe_url) from None
+        if not logical.raw_host:
+            return target, _origin(target), urlsplit(url).hostname or ""
+        known = (_origin(logical), urlsplit(url).hostname or "")
+        if match is not None and len(self._bases) < _MAX_BASES:
+            self._bases[match.group()] = known
+        return target, known[0], known[1]
 
     async def _follow(
         self,
@@ -1303,6 +1325,7 @@ class Fetcher:
                     allow_redirects=False,
                     # Downloads keep the body as sent: a .tar.gz labelled gzip stays one.
                     auto_decompress=sink is None,
+                    ssl=_ssl_context() if hop.scheme == "https" else True,
                 ) as response:
                     response_headers = _header_dict(response.headers)
                     if sink is None:

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from steward.store import CheckRecord, Store
+from steward.store.location import SCHEMA_REVISION
 from steward.store.quickread import read_begin
+from steward.store.sqlite_schema import REVISION
 from steward.upstream.sources.base import Upstream
 from steward.upstream.versions import Release
 
@@ -74,7 +76,6 @@ def test_what_sqlite3_alone_cannot_answer_goes_the_ordinary_way(
     db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("STEWARD_DB", raising=False)
-    assert read_begin(str(tmp_path / "new.db"), "/trees/a", True) is None  # not created yet
     assert read_begin("postgresql://steward@127.0.0.1/steward", "/trees/a", True) is None
     not_a_db = tmp_path / "junk.db"
     not_a_db.write_bytes(b"this is not a database" * 100)
@@ -85,7 +86,9 @@ def test_what_sqlite3_alone_cannot_answer_goes_the_ordinary_way(
     with sqlite3.connect(db) as connection:  # an older schema: migrations first
         connection.execute("UPDATE alembic_version SET version_num = '0001'")
     assert read_begin(str(db), "/trees/a", True) is None
-    assert not (tmp_path / "new.db").exists()  # nothing was created on the way
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the store's folder would be")
+    assert read_begin(str(blocked / "new.db"), "/trees/a", True) is None
 
 
 def test_the_default_store_is_read_from_steward_db(
@@ -93,3 +96,41 @@ def test_the_default_store_is_read_from_steward_db(
 ) -> None:
     monkeypatch.setenv("STEWARD_DB", str(db))
     assert read_begin(None, "/trees/a", True) == _through_the_store(db, "/trees/a", True)
+
+
+def _schema(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall()
+        rows.append(connection.execute("SELECT version_num FROM alembic_version").fetchone())
+        rows.append(connection.execute("PRAGMA journal_mode").fetchone())
+    return rows
+
+
+def test_a_new_store_is_created_as_the_migrations_create_it(tmp_path: Path) -> None:
+    assert REVISION == SCHEMA_REVISION  # after a migration: regenerate steward.store.sqlite_schema
+    migrated = tmp_path / "migrated.db"
+    Store.open(migrated).close()
+    quick = tmp_path / "deeper" / "quick.db"
+    assert read_begin(str(quick), "/trees/a", True) == (None, None, set(), {})
+    assert _schema(quick) == _schema(migrated)
+    # The store takes it as up to date and works on it; the next run finds what it stored.
+    with Store.open(quick) as store:
+        run = store.start_run("/trees/a", 1, {})
+        store.record_results(run, [_record("/trees/a", "zlib", b'{"v":[],"r":"[]"}')])
+    answer = read_begin(str(quick), "/trees/a", True)
+    assert answer is not None and answer == _through_the_store(quick, "/trees/a", True)
+    assert answer[1:3] == (1, {"zlib"})
+
+
+def test_a_store_created_meanwhile_by_another_process_is_left_to_it(tmp_path: Path) -> None:
+    from steward.store.quickread import _create
+
+    path = tmp_path / "store.db"
+    # Another run created it between read_begin's look for the file and _create.
+    with Store.open(path) as store:
+        store.start_run("/trees/a", 1, {})
+    before = _schema(path)
+    assert _create(path) is None  # answered the ordinary way, from what is there
+    assert _schema(path) == before

@@ -4,15 +4,19 @@ A check run asks its writer (:mod:`steward.store.writer`) for the tree's interru
 and the stored upstream states before it can send a single request. Importing SQLAlchemy
 takes the writer half a second; for an existing SQLite store at the current schema these
 three reads need none of it, so the writer answers at once and loads SQLAlchemy after.
-Anything else (PostgreSQL, a new or older database, an unreadable file) returns ``None``
-and is answered the ordinary way, through :class:`~steward.store.queries.Store`.
+A SQLite store that does not exist yet is created here, from the schema the migrations
+would create (:mod:`steward.store.sqlite_schema`): it holds nothing to answer with. Anything
+else (PostgreSQL, an older database, an unreadable file) returns ``None`` and is answered
+the ordinary way, through :class:`~steward.store.queries.Store`.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from urllib.parse import quote
 
+from steward.store import sqlite_schema
 from steward.store.location import SCHEMA_REVISION, database_url, sqlite_path
 
 __all__ = ["Begin", "read_begin"]
@@ -26,7 +30,11 @@ def read_begin(url: str | None, tree: str, resume: bool) -> Begin | None:
     """What :meth:`steward.store.writer.RunWriter.begin` answers, for an up-to-date SQLite
     store; ``None`` when this store must be read through SQLAlchemy."""
     path = sqlite_path(database_url(url))
-    if path is None or not path.is_file():
+    if path is None:
+        return None
+    if not path.exists():
+        return _create(path)
+    if not path.is_file():
         return None
     try:
         connection = sqlite3.connect(
@@ -68,3 +76,41 @@ def read_begin(url: str | None, tree: str, resume: bool) -> Begin | None:
         return None
     finally:
         connection.close()
+
+
+def _create(path: Path) -> Begin | None:
+    """Create a new store at ``path`` at the current schema: nothing stored, nothing to resume.
+
+    ``None`` when it cannot be done here (the ordinary way then reports why), or when another
+    process created the file first (the ordinary way then reads it).
+    """
+    if sqlite_schema.REVISION != SCHEMA_REVISION:  # pragma: no cover - a test keeps them equal
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(
+            f"file:{quote(str(path.absolute()))}?mode=rwc",
+            uri=True,
+            timeout=30.0,
+            isolation_level=None,
+        )
+    except (OSError, sqlite3.Error):
+        return None
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+        # The write lock first: of two runs creating the same store, the second finds tables.
+        connection.execute("BEGIN IMMEDIATE")
+        if connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            connection.execute("ROLLBACK")
+            return None
+        for statement in sqlite_schema.STATEMENTS:
+            connection.execute(statement)
+        connection.execute(
+            "INSERT INTO alembic_version (version_num) VALUES (?)", (SCHEMA_REVISION,)
+        )
+        connection.execute("COMMIT")
+    except sqlite3.Error:
+        return None  # rolled back when the connection closes: the migrations start afresh
+    finally:
+        connection.close()
+    return None, None, set(), {}

@@ -221,12 +221,18 @@ def _dumps(value: Any) -> bytes:
     try:
         return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value, separators=(",", ":")).encode()
+        return json.dumps(value, separators=(",", ":"), default=_isoformat).encode()
+
+
+def _isoformat(value: Any) -> str:
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _row(release: Release) -> list[Any]:
-    date = release.date.isoformat() if release.date is not None else None
-    return [release.tag, release.version, date, release.url, release.prerelease]
+    # The date stays a datetime: orjson writes it as isoformat() would, ten times faster.
+    return [release.tag, release.version, release.date, release.url, release.prerelease]
 
 
 def _release(row: Sequence[Any]) -> Release:

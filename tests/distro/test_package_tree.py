@@ -16,6 +16,7 @@ from steward.distro.tree import (
     load_package,
     load_tree,
     parse_sources_file,
+    start_tree,
 )
 
 GOOD_YAML = "version_control: github\nsrc_repo: example/{name}\ntag_prefix: ^v\nseparator: .\n"
@@ -447,3 +448,31 @@ def test_parallel_load_gives_the_same_records(tmp_path: Path) -> None:
     parallel = load_tree(tmp_path, jobs=2)
     assert parallel.packages == sequential.packages
     assert parallel.problem_counts() == sequential.problem_counts()
+
+
+@pytest.mark.slow
+def test_a_started_tree_parses_while_the_caller_works_and_gives_the_same_records(
+    tmp_path: Path,
+) -> None:
+    for i in range(12):
+        make_package(tmp_path, f"pkg{i:02d}", yaml=GOOD_YAML)
+    make_package(tmp_path, "broken", spec="Name: broken\n%if 1\n")
+    sequential = load_tree(tmp_path, jobs=1)
+    pending = start_tree(tmp_path, jobs=2)
+    assert len(pending) == 13  # known before a single spec is parsed
+    assert pending.result().packages == sequential.packages
+    assert pending.result() is pending.result()  # collected once
+    pending.close()  # after the result: nothing left to stop
+
+
+def test_a_closed_pending_tree_still_loads_when_asked(tmp_path: Path) -> None:
+    for i in range(3):
+        make_package(tmp_path, f"pkg{i}", yaml=GOOD_YAML)
+    pending = start_tree(tmp_path, jobs=2)
+    pending.close()  # the workers stop, whatever they had not finished is dropped
+    assert [p.name for p in pending.result()] == ["pkg0", "pkg1", "pkg2"]
+
+
+def test_a_tree_that_is_no_folder_is_refused_when_started(tmp_path: Path) -> None:
+    with pytest.raises(TreeError, match="is not a folder"):
+        start_tree(tmp_path / "nowhere")

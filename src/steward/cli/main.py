@@ -282,8 +282,13 @@ def _load_cli_config(config_path: Path | None) -> Any:
 
 
 def _load_distro(path: Path, profile: str | None, only: list[str] | None, config: Any) -> Any:
+    return _start_distro(path, profile, only, config).result()
+
+
+def _start_distro(path: Path, profile: str | None, only: list[str] | None, config: Any) -> Any:
+    """The tree's loading, started (see :func:`steward.distro.tree.start_tree`)."""
     from steward.distro.profiles import ProfileError
-    from steward.distro.tree import TreeError, load_tree
+    from steward.distro.tree import TreeError, start_tree
 
     cache_dir = None
     if config.tree_cache:
@@ -291,7 +296,7 @@ def _load_distro(path: Path, profile: str | None, only: list[str] | None, config
 
         cache_dir = default_cache_dir()
     try:
-        return load_tree(
+        return start_tree(
             path, profile=profile or config.profile, only=only or None, cache_dir=cache_dir
         )
     except (TreeError, ProfileError) as exc:
@@ -328,9 +333,7 @@ def check(
     resume: Annotated[bool, typer.Option(help="Resume an interrupted run.")] = True,
 ) -> None:
     """Ask every package's upstream for its releases and store what to move to."""
-    from steward.store.errors import StoreError
     from steward.upstream.recommend import Track
-    from steward.workflows.check import CheckOptions, open_link, tree_key
 
     config = _load_cli_config(config_path)
     chosen_policy = policy or config.policy
@@ -338,16 +341,25 @@ def check(
         raise _usage_error(
             f"--policy {chosen_policy!r}: choose latest, same-major, same-minor or pinned"
         )
-    # The store writer starts first: it opens the store on the other core while this
-    # process reads the tree.
-    options = CheckOptions(
-        policy=chosen_policy, concurrency=concurrency, resume=resume and not only, db=db
-    )
-    link = open_link(db or config.db)
+    # The tree's worker processes start parsing first, before the network code is
+    # imported (a tenth of a second), and the store writer opens the store meanwhile.
+    pending = _start_distro(path, profile, only, config)
+    try:
+        from steward.store.errors import StoreError
+        from steward.workflows.check import CheckOptions, open_link, tree_key
+
+        options = CheckOptions(
+            policy=chosen_policy, concurrency=concurrency, resume=resume and not only, db=db
+        )
+        link = open_link(db or config.db)
+    except BaseException:
+        pending.close()
+        raise
     try:
         link.begin(tree_key(path), options.resume)
-        distro = _load_distro(path, profile, only, config)
+        distro = pending.result()
     except BaseException as exc:
+        pending.close()
         link.close(False)
         if isinstance(exc, StoreError):
             raise _usage_error(str(exc)) from exc

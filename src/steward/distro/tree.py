@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,12 +46,14 @@ __all__ = [
     "Distro",
     "FileRef",
     "PackageRecord",
+    "PendingTree",
     "Problem",
     "TreeError",
     "detect_layout",
     "load_package",
     "load_tree",
     "parse_sources_file",
+    "start_tree",
 ]
 
 LAYOUTS = ("src-openeuler", "fedora", "flat")
@@ -297,6 +299,34 @@ def load_tree(
     With ``cache_dir``, packages whose files have not changed since the last load are
     taken from the cache there instead of being parsed again (:mod:`steward.distro.treecache`).
     """
+    return start_tree(
+        path,
+        profile=profile,
+        layout=layout,
+        jobs=jobs,
+        only=only,
+        keep_specs=keep_specs,
+        cache_dir=cache_dir,
+    ).result()
+
+
+def start_tree(
+    path: Path | str,
+    *,
+    profile: Profile | str = DEFAULT_PROFILE,
+    layout: str = "auto",
+    jobs: int | None = None,
+    only: Iterable[str] | None = None,
+    keep_specs: bool = False,
+    cache_dir: Path | None = None,
+) -> PendingTree:
+    """:func:`load_tree` in two steps: the worker processes start parsing now, and
+    :meth:`PendingTree.result` collects the tree, while the caller does other work meanwhile.
+
+    The workers are started (forked) here, in the calling thread; call this before starting
+    threads that import modules, and close the pending tree if its result is not wanted.
+    Errors about the tree itself (not a folder, an unknown layout or profile) are raised here.
+    """
     root = Path(path)
     if not root.is_dir():
         raise TreeError(f"{root} is not a folder")
@@ -314,23 +344,68 @@ def load_tree(
 
         cache = TreeCache(cache_dir, root, layout, chosen)
     if cache is None:
-        records = _load(loader, work, jobs)
-    else:
-        # Stamped before loading: a file changed meanwhile is parsed again next time.
-        stamps = [cache.stamp(item) for item in work]
-        stored = cache.read()
-        found: dict[str, PackageRecord] = {}
-        for item, stamp in zip(work, stamps, strict=True):
-            entry = stored.get(item)
-            if stamp is not None and entry is not None and entry[0] == stamp:
-                found[item] = entry[1]
-        missing = [item for item in work if item not in found]
-        found.update(zip(missing, _load(loader, missing, jobs), strict=True))
-        records = [found[item] for item in work]
-        if missing or len(stored) != len(work):
-            cache.write(zip(work, stamps, records, strict=True))
-    records.sort(key=lambda r: r.name)
-    return Distro(root=root, layout=layout, profile=chosen, packages=tuple(records))
+        return PendingTree(root, layout, chosen, work, {}, _Parsing(loader, work, jobs))
+    # Stamped before loading: a file changed meanwhile is parsed again next time.
+    stamps = [cache.stamp(item) for item in work]
+    stored = cache.read()
+    found: dict[str, PackageRecord] = {}
+    for item, stamp in zip(work, stamps, strict=True):
+        entry = stored.get(item)
+        if stamp is not None and entry is not None and entry[0] == stamp:
+            found[item] = entry[1]
+    missing = [item for item in work if item not in found]
+    pending = PendingTree(root, layout, chosen, work, found, _Parsing(loader, missing, jobs))
+    if missing or len(stored) != len(work):
+        pending.keep_in(cache, stamps)
+    return pending
+
+
+class PendingTree:
+    """A tree being loaded (see :func:`start_tree`): :meth:`result` waits for its packages."""
+
+    def __init__(
+        self,
+        root: Path,
+        layout: str,
+        profile: Profile,
+        work: list[str],
+        found: dict[str, PackageRecord],
+        parsing: _Parsing,
+    ) -> None:
+        self.root = root
+        self.layout = layout
+        self.profile = profile
+        self._work = work
+        self._found = found
+        self._parsing = parsing
+        self._cache: Any = None
+        self._stamps: list[Any] = []
+        self._distro: Distro | None = None
+
+    def __len__(self) -> int:
+        return len(self._work)
+
+    def keep_in(self, cache: Any, stamps: list[Any]) -> None:
+        """Write the loaded records to ``cache`` (a TreeCache) once they are all in."""
+        self._cache, self._stamps = cache, stamps
+
+    def result(self) -> Distro:
+        """The whole tree, sorted by package name; waits for the workers."""
+        if self._distro is None:
+            found = self._found
+            found.update(zip(self._parsing.items, self._parsing.result(), strict=True))
+            records = [found[item] for item in self._work]
+            if self._cache is not None:
+                self._cache.write(zip(self._work, self._stamps, records, strict=True))
+            records.sort(key=lambda r: r.name)
+            self._distro = Distro(
+                root=self.root, layout=self.layout, profile=self.profile, packages=tuple(records)
+            )
+        return self._distro
+
+    def close(self) -> None:
+        """Stop the workers without waiting for what they have not finished."""
+        self._parsing.close()
 
 
 def load_package(
@@ -394,14 +469,6 @@ def _work_items(root: Path, layout: str, wanted: frozenset[str] | None) -> list[
     return sorted(items)
 
 
-def _load(loader: _Loader, work: list[str], jobs: int | None) -> list[PackageRecord]:
-    """Records for ``work``, in its order."""
-    workers = _worker_count(jobs, len(work))
-    if workers > 1:
-        return _load_parallel(loader, work, workers)
-    return [loader.load(item) for item in work]
-
-
 def _flat_files(root: Path) -> frozenset[str]:
     return frozenset(e.name for e in os.scandir(root) if e.is_file())
 
@@ -432,19 +499,48 @@ def _load_in_worker(items: list[str]) -> list[PackageRecord]:
     return [_WORKER.load(item) for item in items]
 
 
-def _load_parallel(loader: _Loader, work: list[str], workers: int) -> list[PackageRecord]:
-    # Batches amortise the pickling of arguments and results; several per worker keep the
-    # pool busy when some packages (kernel, texlive) take far longer than the rest.
-    size = max(1, min(256, len(work) // (workers * 8) or 1))
-    batches = [work[i : i + size] for i in range(0, len(work), size)]
-    try:
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_init_worker, initargs=(loader,)
-        ) as pool:
-            return [record for batch in pool.map(_load_in_worker, batches) for record in batch]
-    except (BrokenProcessPool, OSError):
-        # A worker died (out of memory, killed); finishing in-process beats failing the scan.
-        return [loader.load(item) for item in work]
+class _Parsing:
+    """Records for ``items``, in their order: parsed by worker processes started now, or, for
+    a small tree (or a daemonic process), in this process when the result is asked for."""
+
+    def __init__(self, loader: _Loader, items: list[str], jobs: int | None) -> None:
+        self.loader = loader
+        self.items = items
+        self._pool: ProcessPoolExecutor | None = None
+        self._batches: list[Future[list[PackageRecord]]] = []
+        workers = _worker_count(jobs, len(items))
+        if workers <= 1 or not items:
+            return
+        # Batches amortise the pickling of arguments and results; several per worker keep
+        # the pool busy when some packages (kernel, texlive) take far longer than the rest.
+        size = max(1, min(256, len(items) // (workers * 8) or 1))
+        try:
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers, initializer=_init_worker, initargs=(loader,)
+            )
+            # The first submit forks every worker, here in the caller's thread.
+            self._batches = [
+                self._pool.submit(_load_in_worker, items[i : i + size])
+                for i in range(0, len(items), size)
+            ]
+        except (BrokenProcessPool, OSError):
+            self.close()  # loaded in this process instead, when asked
+
+    def result(self) -> list[PackageRecord]:
+        if self._pool is not None:
+            try:
+                return [record for batch in self._batches for record in batch.result()]
+            except (BrokenProcessPool, OSError):
+                # A worker died (out of memory, killed); finishing in-process beats failing.
+                pass
+            finally:
+                self.close()
+        return [self.loader.load(item) for item in self.items]
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 # -- one package ------------------------------------------------------------------------

@@ -199,3 +199,30 @@ def test_json_output_to_a_text_only_stream() -> None:
     with contextlib.redirect_stdout(stream):
         _emit_json({"package": "pérl"})
     assert json.loads(stream.getvalue()) == {"package": "pérl"}
+
+
+@pytest.mark.parametrize(
+    ("env", "answer"),
+    [
+        ({}, "False False"),
+        ({"FORCE_COLOR": "1"}, "True True"),
+        ({"TTY_COMPATIBLE": "1"}, "True True"),
+    ],
+)
+def test_rich_is_loaded_only_when_standard_error_may_be_a_terminal(
+    env: dict[str, str], answer: str
+) -> None:
+    # A check piped to a file or a CI log shows no progress bar and need not import Rich.
+    code = (
+        "import sys; from steward.cli import main; "
+        "print(main._stderr_is_terminal(), 'rich.console' in sys.modules)"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == answer.split()

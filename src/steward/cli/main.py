@@ -7,14 +7,13 @@ Exit codes: 0 when everything went well, 1 when the work finished but found prob
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from steward import __version__
 from steward.config import load_config
@@ -35,8 +34,40 @@ app = typer.Typer(
     add_completion=False,
 )
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+
+class _LazyConsole:
+    """A Rich console made on first use: ``steward check --json`` never loads Rich (20 ms)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Any = None
+
+    def get(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+out = _LazyConsole(highlight=False, soft_wrap=False)
+err = _LazyConsole(stderr=True, highlight=False)
+
+
+def _stderr_is_terminal() -> bool:
+    """``err.is_terminal``, without loading Rich when standard error is plainly no terminal
+    (Rich's own answer then is no as well: only these variables could make it yes)."""
+    if not ({"TTY_COMPATIBLE", "FORCE_COLOR"} & os.environ.keys()):
+        try:
+            if not sys.stderr.isatty():
+                return False
+        except ValueError:  # closed
+            return False
+    return bool(err.is_terminal)
+
 
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
 
@@ -152,6 +183,8 @@ def _summary_dict(distro: Any, flagged: list[Any], elapsed: float) -> dict[str, 
 
 
 def _print_inventory(distro: Any, flagged: list[Any], problems_only: bool, elapsed: float) -> None:
+    from rich.table import Table
+
     table = Table(
         title=f"{distro.root}  ({distro.layout}, profile {distro.profile.name})",
         title_justify="left",
@@ -341,22 +374,25 @@ def check(
         raise _usage_error(
             f"--policy {chosen_policy!r}: choose latest, same-major, same-minor or pinned"
         )
-    # The tree's worker processes start parsing first, before the network code is
-    # imported (a tenth of a second), and the store writer opens the store meanwhile.
-    pending = _start_distro(path, profile, only, config)
-    try:
-        from steward.store.errors import StoreError
-        from steward.workflows.check import CheckOptions, open_link, tree_key
+    from steward.store.errors import StoreError
+    from steward.workflows.storelink import open_link, tree_key
 
-        options = CheckOptions(
-            policy=chosen_policy, concurrency=concurrency, resume=resume and not only, db=db
-        )
+    # Before the network code is imported (a tenth of a second): the tree's worker
+    # processes start parsing, and the store writer is asked what it holds.
+    pending = _start_distro(path, profile, only, config)
+    resuming = resume and not only
+    try:
         link = open_link(db or config.db)
     except BaseException:
         pending.close()
         raise
     try:
-        link.begin(tree_key(path), options.resume)
+        link.begin(tree_key(path), resuming)
+        from steward.workflows.check import CheckOptions
+
+        options = CheckOptions(
+            policy=chosen_policy, concurrency=concurrency, resume=resuming, db=db
+        )
         distro = pending.result()
     except BaseException as exc:
         pending.close()
@@ -384,18 +420,18 @@ def check(
 
 
 def _run_with_progress(distro: Any, config: Any, options: Any, link: Any) -> Any:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from steward.workflows.check import run_check
 
-    if not err.is_terminal:
+    if not _stderr_is_terminal():
         return run_check(distro, config, options, link=link)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=err.get(),
         transient=True,
     ) as bar:
         task = bar.add_task("Checking upstreams", total=len(distro))
@@ -559,6 +595,8 @@ def _cells(row: Any) -> list[str]:
 
 
 def _print_outdated(rows: list[Any], total: int) -> None:
+    from rich.table import Table
+
     table = Table(title_justify="left")
     for column in _COLUMNS:
         if column in ("Package", "Newest upstream"):

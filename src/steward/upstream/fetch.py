@@ -42,6 +42,7 @@ Guarantees a caller can rely on:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import functools
 import hashlib
@@ -570,10 +571,19 @@ class _Quota:
     reset_at: float = 0.0
     in_flight: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0  # requests waiting for a change
 
     def notify(self) -> None:
-        self.changed.set()
-        self.changed = asyncio.Event()
+        if self.waiting:
+            self.changed.set()
+            self.changed = asyncio.Event()
+
+    async def wait(self) -> None:
+        self.waiting += 1
+        try:
+            await self.changed.wait()
+        finally:
+            self.waiting -= 1
 
 
 class _QuotaBook:
@@ -601,7 +611,7 @@ class _QuotaBook:
                 if quota.in_flight == 0:
                     quota.in_flight += 1  # a lone probe learns the quota before any burst
                     return
-                await quota.changed.wait()
+                await quota.wait()
                 continue
             if quota.remaining > self._reserve:
                 quota.remaining -= 1
@@ -650,6 +660,8 @@ class _QuotaBook:
 
 # --------------------------------------------------------------------------- transport
 
+# An "async with" that limits nothing (asyncio's nullcontext is reusable and reentrant).
+_NO_LIMIT: contextlib.nullcontext[None] = contextlib.nullcontext()
 # The chunk size bodies are read in; each chunk is counted against the size cap as it comes.
 _CHUNK = 64 * 1024
 # aiohttp's defaults (8190) are tighter than real servers: some send Content-Security-Policy
@@ -1235,7 +1247,9 @@ class Fetcher:
         self._retries += 1
         await asyncio.sleep(seconds)
 
-    def _host_slots(self, origin: str) -> asyncio.Semaphore:
+    def _host_slots(self, origin: str) -> asyncio.Semaphore | contextlib.nullcontext[None]:
+        if self.config.per_host_concurrency >= self.config.concurrency:
+            return _NO_LIMIT  # the global slots bound every host already
         slots = self._per_host.get(origin)
         if slots is None:
             slots = self._per_host[origin] = asyncio.Semaphore(self.config.per_host_concurrency)

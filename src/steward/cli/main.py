@@ -247,7 +247,7 @@ def spec(
     except ProfileError as exc:
         raise _usage_error(str(exc)) from exc
     parsed = parse_file(path, macros=engine, arch=arch)
-    document = {
+    document: dict[str, Any] = {
         "path": str(path),
         "name": parsed.name,
         "epoch": parsed.epoch,

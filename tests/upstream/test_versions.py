@@ -188,6 +188,23 @@ def test_package_name_prefixes_are_stripped(name: str, tag: str, version: str) -
     assert tag_to_version(tag, TagRules(package_name=name)) == version
 
 
+@pytest.mark.parametrize(
+    ("name", "tag", "version"),
+    [
+        ("389-ds-base", "389-ds-base-2.3.4", "2.3.4"),
+        ("7zip", "7zip-23.01", "23.01"),
+        ("7zip", "7zip23.01", "23.01"),
+        ("2048", "2048-1.2", "1.2"),
+        ("2048", "2048_1_2", "1.2"),
+        # Digits and dots alone are a version, whatever the name: 2048.1 is no "2048" + "1".
+        ("2048", "2048.1", "2048.1"),
+        ("2048", "1.2", "1.2"),
+    ],
+)
+def test_names_that_start_with_a_digit(name: str, tag: str, version: str) -> None:
+    assert tag_to_version(tag, TagRules(package_name=name)) == version
+
+
 def test_monorepo_path_counts_only_when_it_names_the_package() -> None:
     assert tag_to_version("gopls/v0.14.2", TagRules(package_name="gopls")) == "0.14.2"
     assert tag_to_version("gopls/v0.14.2", TagRules(package_name="golang-x-tools-gopls")) == (

@@ -37,11 +37,6 @@ FORGES = tuple(PROJECTS)
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def forge() -> AsyncIterator[FakeForge]:
     async with FakeForge(token=TOKEN) as server:
         for kind, project in PROJECTS.items():

@@ -36,11 +36,6 @@ MiB = 1024 * 1024
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def upstream() -> Iterator[FakeUpstream]:
     with FakeUpstream() as server:
         yield server

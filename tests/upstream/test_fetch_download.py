@@ -34,11 +34,6 @@ BODY = os.urandom(300_000)
 SHA256 = hashlib.sha256(BODY).hexdigest()
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Server:
     """A loopback server; ``seen`` keeps the headers of every request, in order."""
 

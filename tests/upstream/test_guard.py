@@ -15,11 +15,6 @@ from steward.upstream.guard import (
 )
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.parametrize(
     ("spelling", "address"),
     [

@@ -8,13 +8,13 @@ and fetcher against the fake forges on loopback and count what the server sent.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from aiohttp import web
+from fakeupstream import FakeUpstream
 
 from steward.distro.tree import PackageRecord
 from steward.upstream.credentials import Credentials, Token
@@ -31,17 +31,9 @@ from steward.upstream.sources.base import SourceContext
 from steward.upstream.validators import Validator, recording_validators
 from steward.upstream.versions import Release
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fakeupstream import FakeUpstream
-
 pytestmark = pytest.mark.anyio
 
 FORGES = ("github", "gitlab", "gitee", "gitea")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture

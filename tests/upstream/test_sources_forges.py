@@ -7,15 +7,14 @@ time zone, ETag/304 on a re-check, 404s for missing projects and GitHub's quota.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
+from fakeupstream import FakeRelease, FakeUpstream
 
 from steward.upstream.credentials import Credentials, Token
 from steward.upstream.fetch import FetchConfig, Fetcher, MemoryHttpCache, RateLimited
@@ -28,17 +27,9 @@ from steward.upstream.sources.base import (
 )
 from steward.upstream.versions import Release
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fakeupstream import FakeRelease, FakeUpstream
-
 pytestmark = pytest.mark.anyio
 
 FORGES = ("github", "gitlab", "gitee", "gitea")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture

@@ -17,13 +17,13 @@ import gzip
 import hashlib
 import lzma
 import re
-import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from fakeupstream import FakeRelease, FakeUpstream, RpmPackage
 
 from steward.distro.metadata import load_upstream_info
 from steward.upstream.engine import releases_for
@@ -39,9 +39,6 @@ from steward.upstream.sources.base import (
 )
 from steward.upstream.versions import Release, TagRules
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fakeupstream import FakeRelease, FakeUpstream, RpmPackage
-
 pytestmark = pytest.mark.anyio
 
 UPSTREAM_INFO = Path(__file__).resolve().parents[3] / "shared" / "data" / "upstream-info"
@@ -54,11 +51,6 @@ PUBLIC_HOSTS = (
     "https://dl.fedoraproject.org",
     "https://example.org",
 )
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from fakeupstream import FakeRelease, FakeUpstream, Faults
 
 from steward.upstream.fetch import (
     FetchConfig,
@@ -47,9 +46,6 @@ from steward.upstream.sources.base import (
 )
 from steward.upstream.versions import Release
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fakeupstream import FakeRelease, FakeUpstream, Faults
-
 pytestmark = pytest.mark.anyio
 
 MODULES: dict[str, ModuleType] = {
@@ -61,11 +57,6 @@ MODULES: dict[str, ModuleType] = {
     "hackage": hackage,
     "maven": maven,
 }
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture

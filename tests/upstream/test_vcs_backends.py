@@ -45,11 +45,6 @@ from steward.upstream.versions import Release
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # --------------------------------------------------------------------------- helpers
 
 

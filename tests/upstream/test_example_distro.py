@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakeupstream.exampledistro import example_upstream
@@ -125,3 +126,34 @@ def test_cli_check_then_outdated(tmp_path: Path, writer: str) -> None:
             env=env,
         ).stdout
         assert markdown.startswith("| Package | Packaged |")
+
+
+def test_the_last_packages_go_to_the_store_in_small_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run waits for its last batch to be written: the end of a run sends small ones.
+    from steward.workflows import check as workflow
+    from steward.workflows.storelink import StoreLink
+
+    monkeypatch.setattr(workflow, "_BATCH", 10)
+    monkeypatch.setattr(workflow, "_LAST_BATCH", 3)
+    monkeypatch.setattr(workflow, "_BATCH_SECONDS", 3600.0)  # sizes alone decide
+    sizes: list[int] = []
+
+    class Counting(StoreLink):
+        def send(self, records: list[Any]) -> None:
+            sizes.append(len(records))
+            super().send(records)
+
+    distro = load_tree(EXAMPLES)
+    with example_upstream(tmp_path / "up") as up:
+        config = load_config(up.config_path)
+        link = Counting(str(tmp_path / "db.sqlite")).start()
+        run = run_check(distro, config, CheckOptions(), link=link)
+    assert len(run.results) == len(distro) == 23
+    # 10 while 10 or more are left, then 3 at a time, or what came in while a batch was on
+    # its way (how many do depends on timing).
+    assert sizes[0] == 10 and sum(sizes) == 23, sizes
+    assert [workflow._batch_size(left) for left in (13, 10, 9, 1)] == [10, 10, 3, 3]
+    with Store.open(tmp_path / "db.sqlite") as store:
+        assert len(latest_rows(store, distro)) == 23

@@ -32,6 +32,7 @@ __all__ = ["CheckOptions", "CheckRun", "StoreLink", "open_link", "run_check", "t
 
 MiB = 1024 * 1024
 _BATCH = 200
+_LAST_BATCH = 40
 _BATCH_SECONDS = 0.5
 
 
@@ -70,6 +71,15 @@ class CheckRun:
             f"CheckRun(run_id={self.run_id}, {len(self.results)} results, "
             f"skipped={self.skipped}, resumed={self.resumed}, seconds={self.seconds:.3f})"
         )
+
+
+def _batch_size(left: int) -> int:
+    """How many results make a batch for the writer while ``left`` packages are to come.
+
+    Fewer at the end: the run waits for its last batch to be written, and a whole batch
+    takes the writer tens of milliseconds.
+    """
+    return _BATCH if left >= _BATCH else _LAST_BATCH
 
 
 def fetch_config(config: Config, concurrency: int | None) -> FetchConfig:
@@ -172,7 +182,8 @@ async def _run(
             pending.append(_record(tree, result))
             if progress is not None:
                 progress(result)
-            if len(pending) >= _BATCH or time.monotonic() - last_flush > _BATCH_SECONDS:
+            size = _batch_size(len(todo) - len(run.results))
+            if len(pending) >= size or time.monotonic() - last_flush > _BATCH_SECONDS:
                 await flush()
 
         async with Fetcher(fetching, credentials=credentials) as fetcher:

@@ -110,7 +110,7 @@ def resolve_upstream(
 
 
 def load_package_configs(tree: Path) -> dict[str, dict[str, Any]]:
-    """``[packages.NAME]`` tables of ``<tree>/steward.toml`` plus each ``<pkg>/steward.toml``."""
+    """The ``[packages.NAME]`` tables of ``<tree>/steward.toml`` (none when it does not exist)."""
     configs: dict[str, dict[str, Any]] = {}
     top = tree / "steward.toml"
     if top.is_file():

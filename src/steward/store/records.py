@@ -14,6 +14,7 @@ from typing import Any
 
 from steward.upstream.recommend import Recommendation, Status
 from steward.upstream.sources.base import Upstream
+from steward.upstream.state import StoredReleases
 from steward.upstream.versions import Release
 
 __all__ = ["CheckRecord", "CheckRow", "RecordOutcome", "RunRow", "StoredRelease"]
@@ -56,7 +57,9 @@ class CheckRecord:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Thousands go to the store writer per run, with tens of thousands of releases:
-        # those travel as plain tuples, which pickle without a call into Python each.
+        # those travel as the JSON text the engine's memo holds of them (a copy to pickle;
+        # the writer decodes it), else as plain tuples, which pickle without a call into
+        # Python each.
         return (
             _record_from_wire,
             (
@@ -64,7 +67,9 @@ class CheckRecord:
                 self.package,
                 self.upstream,
                 self.current_version,
-                tuple((r.tag, r.version, r.date, r.url, r.prerelease) for r in self.releases),
+                self.releases
+                if isinstance(self.releases, StoredReleases)
+                else tuple((r.tag, r.version, r.date, r.url, r.prerelease) for r in self.releases),
                 self.recommendation,
                 self.error_code,
                 self.error_message,
@@ -81,12 +86,13 @@ def _record_from_wire(
     package: str,
     upstream: Upstream | None,
     current_version: str | None,
-    releases: Sequence[tuple[Any, ...]],
+    releases: Sequence[tuple[Any, ...]] | StoredReleases,
     *rest: Any,
 ) -> CheckRecord:
-    return CheckRecord(
-        tree, package, upstream, current_version, tuple(Release(*r) for r in releases), *rest
+    read: Sequence[Release] = (
+        releases if isinstance(releases, StoredReleases) else tuple(Release(*r) for r in releases)
     )
+    return CheckRecord(tree, package, upstream, current_version, read, *rest)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,14 @@ from steward.upstream.recommend import InvalidPolicy, Policy, Recommendation, re
 from steward.upstream.resolve import NoUpstream, resolve_upstream
 from steward.upstream.sources import backend
 from steward.upstream.sources.base import SourceContext, Upstream, UpstreamError
-from steward.upstream.state import Answer, UpstreamState, decode_state, encode_state, fingerprint
+from steward.upstream.state import (
+    Answer,
+    StoredReleases,
+    UpstreamState,
+    decode_state,
+    encode_state,
+    fingerprint,
+)
 from steward.upstream.validators import recording_validators
 from steward.upstream.versions import Release, TagRules, read_tag
 
@@ -261,7 +268,12 @@ async def check_package(
                 tuple(releases), tuple(notes), recommend_version(record.version, releases, policy)
             )
             if state is not None:
-                keep = state.remember(inputs, answer) or not unchanged
+                remembered = state.remember(inputs, answer)
+                keep = remembered or not unchanged
+                text = state.releases_text(inputs) if remembered else None
+                if text is not None:  # sent to the store as the text the memo holds
+                    releases_sent = StoredReleases.with_text(answer.releases, text)
+                    answer = dataclasses.replace(answer, releases=releases_sent)
         return CheckResult(
             record.name,
             record.version,

@@ -29,7 +29,14 @@ from steward.upstream.recommend import Recommendation, SetAside, Status
 from steward.upstream.validators import Validator
 from steward.upstream.versions import Release
 
-__all__ = ["Answer", "UpstreamState", "decode_state", "encode_state", "fingerprint"]
+__all__ = [
+    "Answer",
+    "StoredReleases",
+    "UpstreamState",
+    "decode_state",
+    "encode_state",
+    "fingerprint",
+]
 
 #: Bumped when what the memo holds changes meaning: older memos are then ignored.
 _MEMO_FORMAT = 2
@@ -104,6 +111,12 @@ class UpstreamState:
             return _decode_answer(entry)
         except (ValueError, TypeError, KeyError, IndexError):
             return None
+
+    def releases_text(self, key: str) -> str | None:
+        """The JSON text of the memoised answer's releases under ``key``, if any."""
+        entry = self.memo.get(key)
+        text = entry.get("R") if isinstance(entry, dict) else None
+        return text if isinstance(text, str) else None
 
     def remember(self, key: str, answer: Answer) -> bool:
         """Memoise ``answer`` under ``key``; False when it cannot be stored faithfully."""
@@ -334,6 +347,14 @@ class StoredReleases(Sequence[Release]):
         self._picked = picked
         self._decoded: tuple[Release, ...] | None = None
 
+    @classmethod
+    def with_text(cls, releases: Sequence[Release], text: str) -> StoredReleases:
+        """``releases`` as they are, with their rows' JSON text (a memo entry's ``R``): they
+        pickle as that text, which the store writer decodes on its own core."""
+        stored = cls(text, len(releases), {})
+        stored._decoded = tuple(releases)
+        return stored
+
     def _all(self) -> tuple[Release, ...]:
         if self._decoded is None:
             try:
@@ -343,6 +364,8 @@ class StoredReleases(Sequence[Release]):
                 raise ValueError(f"damaged memoised releases: {exc}") from None
             if len(decoded) != self._count:
                 raise ValueError("damaged memoised releases: the count differs")
+            # The text goes once decoded: the releases are at hand, and the text is
+            # only kept for those made with_text, to be sent on.
             self._decoded, self._text = decoded, None
         return self._decoded
 
@@ -366,4 +389,7 @@ class StoredReleases(Sequence[Release]):
         return repr(self._all())
 
     def __reduce__(self) -> tuple[Any, ...]:
+        if self._text is not None:
+            # Pickling a string is a copy; the releases are decoded where they are read.
+            return (StoredReleases, (self._text, self._count, {}))
         return (tuple, (self._all(),))

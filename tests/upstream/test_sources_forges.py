@@ -472,3 +472,16 @@ async def test_latest_release_of_a_project_without_releases_is_not_found(
 def test_every_forge_backend_reads_tags(module: Any) -> None:
     assert module.TAGS is True
     assert backend(module.KIND) is module
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["v1.2.3", "release-1_2", "gopls/v0.14.2", "1.0~rc1", "v1.0+build", "tag with space",
+     "ü1.0", "%41", "x?y#z", "a;b", ""],
+)  # fmt: skip
+def test_tag_urls_are_quoted_as_urllib_quotes_them(tag: str) -> None:
+    from urllib.parse import quote
+
+    from steward.upstream.sources._forge import quote_tag
+
+    assert quote_tag(tag) == quote(tag)

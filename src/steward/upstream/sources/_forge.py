@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
 from steward.upstream.fetch import FetchResult, HttpStatusError, MalformedResponse, redact_url
 from steward.upstream.sources.base import (
@@ -31,6 +31,14 @@ _SEGMENT = re.compile(r"[\w.-]+")
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?")
 _LINK = re.compile(r"<([^>]*)>([^<]*)")
 _REL = re.compile(r'rel\s*=\s*"?([^";,]*)"?', re.IGNORECASE)
+# What urllib.parse.quote leaves as it is (letters, digits, "_.-~" and its default safe "/").
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~/-]*")
+
+
+def quote_tag(tag: str) -> str:
+    """``urllib.parse.quote(tag)``, for a tag's web URL; most tags need no escape, and a
+    check builds one URL per tag."""
+    return tag if _UNQUOTED.fullmatch(tag) else quote(tag)
 
 
 @dataclass(frozen=True, slots=True)

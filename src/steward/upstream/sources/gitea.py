@@ -15,8 +15,6 @@ instance, one keyed ``gitea`` every instance. An upstream of kind ``atomgit`` is
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from steward.upstream.sources import gitee
 from steward.upstream.sources._forge import (
     ForgeOptions,
@@ -26,6 +24,7 @@ from steward.upstream.sources._forge import (
     list_pages,
     named,
     parse_time,
+    quote_tag,
     release_from,
 )
 from steward.upstream.sources.base import SourceContext, Upstream
@@ -66,7 +65,7 @@ async def fetch(upstream: Upstream, ctx: SourceContext) -> list[Release]:
             tag=tag,
             version=tag,
             date=parse_time(dig(item, "commit", "created")),
-            url=f"{web}/{quote(tag)}",
+            url=f"{web}/{quote_tag(tag)}",
         )
         for tag, item in named(items)
     ]

@@ -13,7 +13,6 @@ key ``atomgit``).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from steward.upstream.sources._forge import (
     ForgeOptions,
@@ -22,6 +21,7 @@ from steward.upstream.sources._forge import (
     list_pages,
     named,
     parse_time,
+    quote_tag,
     release_from,
 )
 from steward.upstream.sources.base import SourceContext, Upstream
@@ -66,7 +66,7 @@ async def fetch(upstream: Upstream, ctx: SourceContext) -> list[Release]:
             tag=tag,
             version=tag,
             date=parse_time(dig(item, "tagger", "date") or dig(item, "commit", "date")),
-            url=f"{web}/tree/{quote(tag)}",
+            url=f"{web}/tree/{quote_tag(tag)}",
         )
         for tag, item in named(items)
     ]
@@ -74,5 +74,5 @@ async def fetch(upstream: Upstream, ctx: SourceContext) -> list[Release]:
 
 def _release(item: dict[str, Any], web: str) -> Release | None:
     tag = item.get("tag_name")
-    url = f"{web}/releases/tag/{quote(tag)}" if isinstance(tag, str) else None
+    url = f"{web}/releases/tag/{quote_tag(tag)}" if isinstance(tag, str) else None
     return release_from(item, dates=("created_at",), url=url)

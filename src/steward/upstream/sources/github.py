@@ -12,7 +12,6 @@ is ``https://api.github.com``, or ``https://{host}/api/v3`` for an Enterprise ``
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from steward.upstream.sources._forge import (
     ForgeOptions,
@@ -20,6 +19,7 @@ from steward.upstream.sources._forge import (
     get_or_missing,
     list_pages,
     named,
+    quote_tag,
     release_from,
 )
 from steward.upstream.sources.base import SourceContext, Upstream
@@ -53,4 +53,4 @@ async def fetch(upstream: Upstream, ctx: SourceContext) -> list[Release]:
         releases = (release_from(item) for _, item in named(items, "tag_name"))
         return [r for r in releases if r is not None]
     web = f"https://{host or 'github.com'}/{options.path}/releases/tag"
-    return [Release(tag=tag, version=tag, url=f"{web}/{quote(tag)}") for tag, _ in named(items)]
+    return [Release(tag=tag, version=tag, url=f"{web}/{quote_tag(tag)}") for tag, _ in named(items)]

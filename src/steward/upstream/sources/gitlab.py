@@ -24,6 +24,7 @@ from steward.upstream.sources._forge import (
     list_pages,
     named,
     parse_time,
+    quote_tag,
     release_from,
 )
 from steward.upstream.sources.base import SourceContext, Upstream
@@ -53,7 +54,7 @@ async def fetch(upstream: Upstream, ctx: SourceContext) -> list[Release]:
             tag=tag,
             version=tag,
             date=parse_time(item.get("created_at") or dig(item, "commit", "created_at")),
-            url=f"{web}/{quote(tag)}" if web else None,
+            url=f"{web}/{quote_tag(tag)}" if web else None,
         )
         for tag, item in named(items)
     ]

@@ -19,7 +19,6 @@ import sys
 import textwrap
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,6 +33,7 @@ from steward.store.models import Base
 from steward.upstream.fetch import CachedResponse, FetchConfig, Fetcher, HttpCache
 from steward.upstream.recommend import Status, recommend_version
 from steward.upstream.sources.base import Upstream
+from steward.upstream.state import unpack_state
 from steward.upstream.versions import Release
 
 UTC = dt.UTC
@@ -160,7 +160,7 @@ class StoreContract:
             return dataclasses.replace(base, state_key="k", **changes)  # type: ignore[arg-type]
 
         def states() -> dict[str, str]:
-            return {k: zlib.decompress(v).decode() for k, v in store.upstream_states().items()}
+            return {k: unpack_state(v).decode() for k, v in store.upstream_states().items()}
 
         store.record_results(None, [record(state=b'{"v":[],"r":"[]"}')])
         assert states() == {"k": '{"v":[],"r":"[]"}'}

@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 from steward.store import CheckRecord, Store
 from steward.store.writer import read_frame, write_frame
 from steward.upstream.sources.base import Upstream
+from steward.upstream.state import unpack_state
 from steward.upstream.versions import Release
 
 
@@ -43,7 +43,7 @@ def _writer(frames: list[object]) -> tuple[list[object], subprocess.CompletedPro
 
 def _states(store: Store) -> dict[str, str]:
     """The stored states, uncompressed."""
-    return {k: zlib.decompress(v).decode() for k, v in store.upstream_states().items()}
+    return {k: unpack_state(v).decode() for k, v in store.upstream_states().items()}
 
 
 def _record(**changes: object) -> CheckRecord:
@@ -117,7 +117,7 @@ def test_writer_stores_replaces_and_forgets_upstream_states(tmp_path: Path) -> N
             ("end", True),
         ]
     )
-    assert {k: zlib.decompress(v).decode() for k, v in replies[0][-1].items()} == {  # type: ignore[index]
+    assert {k: unpack_state(v).decode() for k, v in replies[0][-1].items()} == {  # type: ignore[index]
         "k": '{"v":[],"r":[]}'
     }
     with Store.open(db) as store:

@@ -375,3 +375,23 @@ def test_releases_go_to_the_store_writer_as_their_memo_text() -> None:
     # Without a text (no memo), releases travel as tuples and read back the same.
     plain = pickle.loads(pickle.dumps(CheckRecord("/t", "p", None, "1", releases=releases)))
     assert plain.releases == releases
+
+
+def test_stored_states_are_zstd_and_older_zlib_ones_still_read() -> None:
+    import zlib
+
+    from steward.upstream.state import pack_state, unpack_state
+
+    state = UpstreamState(
+        (Validator("https://x/y", "*/*", (), '"e1"', None),), (Release("v1.0", "1.0"),)
+    )
+    encoded = encode_state(state)
+    packed = pack_state(encoded)
+    assert packed[:4] == b"\x28\xb5\x2f\xfd" and len(packed) < len(encoded) * 2
+    for stored in (packed, zlib.compress(encoded, 1), encoded):  # new, older, plain
+        assert unpack_state(stored) == encoded
+        assert decode_state(stored) == state
+    for damaged in (packed[:-3], b"\x78\x01garbage", b"\x28\xb5\x2f\xfdgarbage", b"junk"):
+        with pytest.raises(ValueError, match="not a stored upstream state"):
+            unpack_state(damaged)
+        assert decode_state(damaged) is None

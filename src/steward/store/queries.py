@@ -44,6 +44,7 @@ from steward.store.models import (
 from steward.store.records import CheckRecord, CheckRow, RecordOutcome, RunRow, StoredRelease
 from steward.upstream.recommend import Status
 from steward.upstream.sources.base import Upstream
+from steward.upstream.state import pack_state
 from steward.upstream.versions import Release
 
 if TYPE_CHECKING:
@@ -457,15 +458,12 @@ class Store:
                     index_elements=[_STATES.c.key],
                     set_={"state": statement.excluded.state, "stored_at": now},
                 ),
-                [
-                    {"key": k, "state": zlib.compress(v, 1), "stored_at": now}
-                    for k, v in replaced.items()
-                ],
+                [{"key": k, "state": pack_state(v), "stored_at": now} for k, v in replaced.items()],
             )
 
     def upstream_states(self) -> dict[str, bytes]:
         """Every stored upstream state by key, for a check run to start from: the engine's
-        JSON, zlib-compressed (:func:`steward.upstream.state.decode_state` reads it)."""
+        JSON, compressed (:func:`steward.upstream.state.pack_state`; ``decode_state`` reads it)."""
         with self._engine.connect() as connection:
             rows = connection.execute(select(_STATES.c.key, _STATES.c.state))
             return {key: state for key, state in rows}

@@ -22,7 +22,7 @@ from steward.store.location import SCHEMA_REVISION, database_url, sqlite_path
 __all__ = ["Begin", "read_begin"]
 
 #: The interrupted run's id and package count (``None`` when there is none), the packages
-#: it stored, and every stored upstream state (zlib-compressed JSON) by key.
+#: it stored, and every stored upstream state (compressed JSON, see pack_state) by key.
 Begin = tuple[int | None, int | None, set[str], dict[str, bytes]]
 
 

@@ -37,12 +37,7 @@ def read_begin(url: str | None, tree: str, resume: bool) -> Begin | None:
     if not path.is_file():
         return None
     try:
-        connection = sqlite3.connect(
-            f"file:{quote(str(path.absolute()))}?mode=rw",
-            uri=True,
-            timeout=30.0,
-            isolation_level=None,
-        )
+        connection = _connect(path, "rw")
     except sqlite3.Error:
         return None
     try:
@@ -88,12 +83,7 @@ def _create(path: Path) -> Begin | None:
         return None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(
-            f"file:{quote(str(path.absolute()))}?mode=rwc",
-            uri=True,
-            timeout=30.0,
-            isolation_level=None,
-        )
+        connection = _connect(path, "rwc")
     except (OSError, sqlite3.Error):
         return None
     try:
@@ -114,3 +104,14 @@ def _create(path: Path) -> Begin | None:
     finally:
         connection.close()
     return None, None, set(), {}
+
+
+def _connect(path: Path, mode: str) -> sqlite3.Connection:
+    """A connection to ``path`` (``mode`` ``rw``: it must exist; ``rwc``: or is created) whose
+    transactions are begun explicitly, as the store's are."""
+    return sqlite3.connect(
+        f"file:{quote(str(path.absolute()))}?mode={mode}",
+        uri=True,
+        timeout=30.0,
+        isolation_level=None,
+    )

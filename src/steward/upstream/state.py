@@ -196,7 +196,7 @@ def decode_state(text: str | bytes) -> UpstreamState | None:
     """:func:`encode_state`'s output back, also as the store keeps it (:func:`pack_state`);
     ``None`` when it is not that (a damaged row)."""
     try:
-        if isinstance(text, bytes) and text[:1] != b"{":
+        if isinstance(text, bytes):
             text = unpack_state(text)
         doc = orjson.loads(text)
         validators = tuple(

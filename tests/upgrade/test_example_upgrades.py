@@ -89,20 +89,8 @@ def test_all_outdated_over_the_example_distribution(tmp_path: Path) -> None:
             assert archive.name == local_name, (record.name, archive, url)
             up.server.add_page(parts.path, archive.read_bytes(), "application/octet-stream")
             overrides[f"{parts.scheme}://{parts.netloc}"] = up.server.url
-        config = type(config)(
-            **{
-                **{f: getattr(config, f) for f in config.__dataclass_fields__},
-                "network": type(config.network)(
-                    **{
-                        **{
-                            f: getattr(config.network, f)
-                            for f in config.network.__dataclass_fields__
-                        },
-                        "base_url_overrides": overrides,
-                    }
-                ),
-            }
-        )
+        network = config.network.model_copy(update={"base_url_overrides": overrides})
+        config = config.model_copy(update={"network": network})
 
         options = UpgradeOptions(
             output=tmp_path / "out", packager="Steward <s@example.org>", build="srpm"

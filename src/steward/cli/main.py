@@ -16,7 +16,6 @@ from typing import Annotated, Any
 import typer
 
 from steward import __version__
-from steward.config import load_config
 
 app = typer.Typer(
     name="steward",
@@ -152,7 +151,7 @@ def inventory(
     from steward.distro.profiles import ProfileError
     from steward.distro.tree import TreeError, load_tree
 
-    config = load_config()
+    config = _load_cli_config(None)
     chosen_profile = profile or config.profile
     started = time.perf_counter()
     try:
@@ -243,7 +242,7 @@ def spec(
     from steward.rpm.spec import parse_file
 
     try:
-        engine = load_profile(profile or load_config().profile).macro_engine()
+        engine = load_profile(profile or _load_cli_config(None).profile).macro_engine()
     except ProfileError as exc:
         raise _usage_error(str(exc)) from exc
     parsed = parse_file(path, macros=engine, arch=arch)
@@ -400,9 +399,11 @@ def check(
         if isinstance(exc, StoreError):
             raise _usage_error(str(exc)) from exc
         raise
+    from steward.config import ConfigError
+
     try:
         run = _run_with_progress(distro, config, options, link)
-    except StoreError as exc:
+    except (StoreError, ConfigError) as exc:  # ConfigError: the tree's own steward.toml
         raise _usage_error(str(exc)) from exc
     if json_output:
         _emit_json(

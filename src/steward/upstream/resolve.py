@@ -14,13 +14,13 @@ spec's ``URL:`` and ``Source0:``.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from steward.config import ConfigError, load_tree_config
 from steward.distro.metadata import UpstreamInfo, UpstreamKind
 from steward.upstream.sources.base import Upstream
 from steward.upstream.versions import InvalidTagRules, TagRules
@@ -69,7 +69,7 @@ _RULE_KEYS = frozenset(
 )  # fmt: skip
 
 
-class PackageConfigError(ValueError):
+class PackageConfigError(ConfigError):
     """A package's Steward configuration cannot be used; the message names file and key."""
 
 
@@ -110,26 +110,16 @@ def resolve_upstream(
 
 
 def load_package_configs(tree: Path) -> dict[str, dict[str, Any]]:
-    """The ``[packages.NAME]`` tables of ``<tree>/steward.toml`` (none when it does not exist)."""
-    configs: dict[str, dict[str, Any]] = {}
-    top = tree / "steward.toml"
-    if top.is_file():
-        data = _read_toml(top)
-        packages = data.get("packages", {})
-        if not isinstance(packages, dict):
-            raise PackageConfigError(f"{top}: [packages] must be a table of tables")
-        for name, table in packages.items():
-            if not isinstance(table, dict):
-                raise PackageConfigError(f"{top}: packages.{name} must be a table")
-            configs[name] = table
-    return configs
+    """The ``[packages.NAME]`` tables of ``<tree>/steward.toml`` (none when it does not exist).
 
-
-def _read_toml(path: Path) -> dict[str, Any]:
+    The tree's file is untrusted: anything but package tables (the network, the store,
+    credentials, local paths) is refused with :class:`PackageConfigError`
+    (see :func:`steward.config.load_tree_config`).
+    """
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PackageConfigError(f"cannot read {path}: {exc}") from exc
+        return dict(load_tree_config(tree).packages)
+    except ConfigError as exc:
+        raise PackageConfigError(str(exc)) from None
 
 
 def resolve_from_config(name: str, table: Mapping[str, Any]) -> Upstream | NoUpstream:

@@ -99,4 +99,4 @@ def test_repr_never_shows_a_token() -> None:
     creds = Credentials.from_env({"GITHUB_TOKEN": SECRET}) | Credentials({"x.org": Token(SECRET)})
     assert SECRET not in repr(creds)
     assert SECRET not in repr(creds.for_host("x.org"))
-    assert "github_com" in repr(creds)
+    assert "github.com" in repr(creds)

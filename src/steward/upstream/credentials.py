@@ -13,8 +13,15 @@ Environment variables:
   documentation only shows an ``access_token`` query parameter, which Steward refuses to use
   because it would leak the token into URLs. If Gitee ever rejects the header, requests fall
   back to anonymous quota rather than leaking.)
-- ``STEWARD_TOKEN_<HOST>`` for any host, the host upper-cased with every character other than
-  a letter or digit written as ``_``: ``STEWARD_TOKEN_GITLAB_GNOME_ORG`` is ``gitlab.gnome.org``.
+- ``STEWARD_TOKEN_<HOST>`` for any one host: the host upper-cased, ``.`` written ``_`` and
+  ``-`` written ``__``: ``STEWARD_TOKEN_GITLAB_GNOME_ORG`` is ``gitlab.gnome.org``,
+  ``STEWARD_TOKEN_MY__FORGE_EXAMPLE`` is ``my-forge.example``. A name that does not read back
+  as exactly one host name is an error, never a guess. A GitHub Enterprise or self-hosted
+  GitLab gets its own token this way (or from the key file): the public service's token is
+  never sent to it.
+
+A token is presented to exactly the host names it belongs to, compared in IDNA form
+(:func:`normalize_host`): ``api-github.com`` or ``github.com.example`` never get GitHub's.
 
 Key file (``Credentials.from_file``), mode 0600 or stricter, either TOML::
 
@@ -43,7 +50,15 @@ from typing import Any
 
 from steward.config import ConfigError
 
-__all__ = ["AuthStyle", "Credentials", "CredentialsError", "Token"]
+__all__ = [
+    "AuthStyle",
+    "Credentials",
+    "CredentialsError",
+    "Token",
+    "host_from_variable",
+    "normalize_host",
+    "token_variable",
+]
 
 _ENV_PREFIX = "STEWARD_TOKEN_"
 _VENDOR_VARIABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -98,16 +113,93 @@ def looks_secret(name: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
-def host_key(host: str) -> str:
-    """The lookup key for ``host``: lower-case, every non-alphanumeric run folded to ``_``.
+def normalize_host(host: str) -> str:
+    """``host`` as tokens are looked up: lower case, IDNA (``xn--``) form, no trailing dot.
 
-    Folding lets ``STEWARD_TOKEN_GITLAB_GNOME_ORG`` (environment names cannot hold dots or
-    dashes) find ``gitlab.gnome.org``. (Cached: asked once per request, for a few hosts.)
+    Two spellings of one host name compare equal; different host names never do.
+
+    >>> normalize_host("Bücher.Example."), normalize_host("[::1]")
+    ('xn--bcher-kva.example', '::1')
     """
-    return _FOLD.sub("_", host.strip().strip("[]").lower().removesuffix("."))
+    text = host.strip().strip("[]").removesuffix(".")
+    if text.isascii():
+        return text.lower()
+    try:
+        return text.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return text.lower()  # matches no key: keys are valid ASCII host names
 
 
-_FOLD = re.compile(r"[^a-z0-9]+")
+def token_variable(host: str) -> str:
+    """The ``STEWARD_TOKEN_<HOST>`` variable that holds ``host``'s token.
+
+    ``.`` is written ``_`` and ``-`` is written ``__``, so every name reads back as exactly
+    one host (:func:`host_from_variable`).
+
+    >>> token_variable("gitlab.gnome.org"), token_variable("my-forge.example")
+    ('STEWARD_TOKEN_GITLAB_GNOME_ORG', 'STEWARD_TOKEN_MY__FORGE_EXAMPLE')
+    """
+    spelled = normalize_host(host).upper().replace("-", "__").replace(".", "_")
+    return _ENV_PREFIX + spelled
+
+
+def host_key(host: str) -> str:
+    """``host`` as spelled in its token variable, lower case (``gitlab_gnome_org``)."""
+    return token_variable(host)[len(_ENV_PREFIX) :].lower()
+
+
+def host_from_variable(variable: str) -> str:
+    """The host a ``STEWARD_TOKEN_<HOST>`` variable names; :class:`CredentialsError` when the
+    name is not the spelling of exactly one host name.
+
+    >>> host_from_variable("STEWARD_TOKEN_XN____BCHER__KVA_EXAMPLE")
+    'xn--bcher-kva.example'
+    """
+    spelled = variable[len(_ENV_PREFIX) :]
+    if not _SPELLED.fullmatch(spelled):
+        raise CredentialsError(
+            f"environment variable {variable}: not a host name spelled with A-Z, 0-9, `_` for"
+            " `.` and `__` for `-` (e.g. STEWARD_TOKEN_MY__FORGE_EXAMPLE_ORG is"
+            " my-forge.example.org); the token is not used"
+        )
+
+    def letter(run: re.Match[str]) -> str:
+        width = len(run.group())
+        if width == 1:
+            return "."
+        if width % 2:
+            # An odd run would be "-." or ".-": never part of a host name.
+            raise CredentialsError(
+                f"environment variable {variable}: {width} underscores in a row do not spell a"
+                " host name (`_` is `.`, `__` is `-`); the token is not used"
+            )
+        return "-" * (width // 2)
+
+    host = _UNDERSCORES.sub(letter, spelled).lower()
+    if not _HOST_NAME.fullmatch(host):
+        raise CredentialsError(
+            f"environment variable {variable}: {host!r} is not a valid host name; "
+            "the token is not used"
+        )
+    return host
+
+
+_SPELLED = re.compile(r"[A-Z0-9](?:[A-Z0-9_]*[A-Z0-9])?")
+_UNDERSCORES = re.compile(r"_+")
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+
+
+def _checked_host(host: str, where: str) -> str:
+    """``host`` normalised; :class:`CredentialsError` (naming ``where``) when it is not a host
+    name or an IP address."""
+    normal = normalize_host(host)
+    if _HOST_NAME.fullmatch(normal) or _IP.fullmatch(normal):
+        return normal
+    raise CredentialsError(f"{where}: {host!r} is not a host name")
+
+
+_IP = re.compile(r"[0-9a-f:.]+")
 
 
 def _default_style(host: str) -> AuthStyle:
@@ -129,12 +221,13 @@ class Credentials:
     tokens: Mapping[str, Token] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        folded = {host_key(host): token for host, token in self.tokens.items()}
-        object.__setattr__(self, "tokens", MappingProxyType(folded))
+        exact = {normalize_host(host): token for host, token in self.tokens.items()}
+        object.__setattr__(self, "tokens", MappingProxyType(exact))
 
     def for_host(self, host: str) -> Token | None:
-        """The token to present to ``host`` (a host name, no port), if any."""
-        return self.tokens.get(host_key(host))
+        """The token to present to ``host`` (a host name, no port), if any: only for that
+        exact host name (compared in IDNA form), never for a look-alike."""
+        return self.tokens.get(normalize_host(host))
 
     def __or__(self, other: Credentials) -> Credentials:
         return Credentials({**self.tokens, **other.tokens})
@@ -155,8 +248,8 @@ class Credentials:
                     tokens[host] = Token(secret, _default_style(host))
         for variable, value in env.items():
             secret = value.strip()
-            if variable.startswith(_ENV_PREFIX) and len(variable) > len(_ENV_PREFIX) and secret:
-                host = variable[len(_ENV_PREFIX) :]
+            if variable.startswith(_ENV_PREFIX) and secret:
+                host = host_from_variable(variable)
                 tokens[host] = Token(secret, _default_style(host))
         return cls(tokens)
 
@@ -193,7 +286,8 @@ def _parse_lines(text: str, file: Path) -> dict[str, Token]:
         if match is None:
             # Never echo the line: it may hold a token.
             raise CredentialsError(f"{file}, line {number}: expected `host = token` or TOML")
-        host, secret = match.group(1), match.group(2).strip("\"'")
+        host = _checked_host(match.group(1), f"{file}, line {number}")
+        secret = match.group(2).strip("\"'")
         tokens[host] = Token(secret, _default_style(host))
     return tokens
 
@@ -205,8 +299,10 @@ def _parse_toml(table: Mapping[str, Any], prefix: str, file: Path) -> dict[str, 
     for key, value in table.items():
         host = f"{prefix}.{key}" if prefix else key
         if isinstance(value, str):
+            host = _checked_host(host, str(file))
             tokens[host] = Token(value, _default_style(host))
         elif isinstance(value, dict) and "token" in value:
+            host = _checked_host(host, str(file))
             tokens[host] = _token_from_table(value, host, file)
         elif isinstance(value, dict):
             tokens.update(_parse_toml(value, host, file))

@@ -4,8 +4,9 @@
 ``../shared/data/upstream-info/`` holds openEuler's upstream-metadata YAML files; 837 of them
 carry the project's whole tag list with dates (``git_tag``), as openEuler-Advisor saw it.
 For each of those this script runs what ``steward check`` runs on a git upstream, without
-the network: the package's tag rules (:func:`steward.upstream.engine.releases_for`, plus the
-check of stale tag rules) and the recommendation (:func:`recommend_from_tags`), with the
+the network: the package's tag rules (:func:`steward.upstream.engine.releases_for`, and the
+tags they drop, read without them) and the recommendation with its check of stale tag rules
+(:func:`steward.upstream.recommend.recommend_from_tags`), with the
 packaged version unknown (the data does not say what was packaged; an unknown packaged
 version must not change the answer).
 
@@ -51,10 +52,14 @@ from steward.upstream.resolve import resolve_from_metadata
 from steward.upstream.sources.base import Upstream
 from steward.upstream.versions import Release
 
-try:  # the new entry point, once stale tag rules are detected
-    from steward.upstream.recommend import recommend_from_tags
-except ImportError:  # pragma: no cover - the "before" measurement
-    recommend_from_tags = None  # type: ignore[assignment]
+try:  # the stale tag rules check and the odd-minor rule read from history
+    from steward.upstream.engine import releases_outside_rules
+    from steward.upstream.recommend import ODD_MINOR_FROM_HISTORY, recommend_from_tags
+
+    GNOME_DEFAULT: bool | str = ODD_MINOR_FROM_HISTORY
+except ImportError:  # the code before them, for the "before" measurement
+    releases_outside_rules = recommend_from_tags = None  # type: ignore[assignment]
+    GNOME_DEFAULT = True
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "upstream-info"
@@ -138,17 +143,12 @@ def steward_answer(name: str, info: UpstreamInfo) -> tuple[Upstream | None, Reco
     ]
     policy = Policy()
     if upstream.kind == "gnome" or upstream.option("host") == "gitlab.gnome.org":
-        policy = dataclasses.replace(policy, gnome_odd_minor=_GNOME_DEFAULT)
-    if recommend_from_tags is not None:
-        return upstream, recommend_from_tags(UNKNOWN, raw, upstream, policy)
-    releases, _ = releases_for(raw, upstream, tags=True)
-    return upstream, recommend_version(UNKNOWN, releases, policy)
-
-
-try:
-    from steward.upstream.recommend import GNOME_HISTORY as _GNOME_DEFAULT  # type: ignore[attr-defined]
-except ImportError:  # before: GNOME hosts always took the odd-minor rule
-    _GNOME_DEFAULT = True
+        policy = dataclasses.replace(policy, gnome_odd_minor=GNOME_DEFAULT)  # as the engine does
+    releases, notes = releases_for(raw, upstream, tags=True)
+    if recommend_from_tags is None:
+        return upstream, recommend_version(UNKNOWN, releases, policy)
+    outside = releases_outside_rules(raw, upstream.rules) if not notes else []
+    return upstream, recommend_from_tags(UNKNOWN, releases, outside, policy)[1]
 
 
 def nvchecker_answer(info: UpstreamInfo) -> tuple[int, ...] | None:
@@ -169,7 +169,7 @@ def nvchecker_answer(info: UpstreamInfo) -> tuple[int, ...] | None:
         if best is None:
             return None
         version = substitute_version(str(best), conf)
-    except Exception:  # noqa: BLE001 - a bad pattern is nvchecker's failure, counted as such
+    except Exception:  # a bad pattern is nvchecker's failure, counted as such
         return None
     if info.separator and info.separator not in (".", "NA") and prefix:
         version = re.sub(info.separator, ".", version)  # a second substitution nvchecker lacks

@@ -27,7 +27,13 @@ from steward.upstream.fetch import (
     ResponseTooLarge,
     Timeout,
 )
-from steward.upstream.recommend import InvalidPolicy, Policy, Recommendation, recommend_version
+from steward.upstream.recommend import (
+    ODD_MINOR_FROM_HISTORY,
+    InvalidPolicy,
+    Policy,
+    Recommendation,
+    recommend_from_tags,
+)
 from steward.upstream.resolve import NoUpstream, resolve_upstream
 from steward.upstream.sources import backend
 from steward.upstream.sources.base import SourceContext, Upstream, UpstreamError
@@ -154,6 +160,14 @@ def releases_for(
     return found, notes
 
 
+def releases_outside_rules(raw: Sequence[Release], rules: TagRules) -> list[Release]:
+    """The tags that the rules' tag selection (``tag_prefix`` …) drops, read without it."""
+    relaxed = rules.without_selection()
+    if relaxed is None:
+        return []
+    return _apply_rules([r for r in raw if not rules.selects(r.tag)], relaxed, tags=True)
+
+
 def _apply_rules(raw: Sequence[Release], rules: TagRules, *, tags: bool) -> list[Release]:
     seen: set[str] = set()
     out: list[Release] = []
@@ -252,7 +266,7 @@ async def check_package(
             f"releases:{upstream.key}", lambda: _upstream_releases(module, found, ctx, stored)
         )
         if _follows_gnome_numbering(upstream) and "gnome_odd_minor" not in (config or {}):
-            policy = dataclasses.replace(policy, gnome_odd_minor=True)
+            policy = dataclasses.replace(policy, gnome_odd_minor=ODD_MINOR_FROM_HISTORY)
         # Same releases, rules, packaged version and policy: the same answer as last time.
         inputs = fingerprint(upstream.rules, module.TAGS, record.version, policy)
         answer = state.answer(inputs) if unchanged and state is not None else None
@@ -264,9 +278,15 @@ async def check_package(
                 except ValueError:  # a damaged stored state: ask upstream afresh
                     state, raw, unchanged = await _upstream_releases(module, found, ctx, None)
             releases, notes = releases_for(raw, upstream, tags=module.TAGS)
-            answer = Answer(
-                tuple(releases), tuple(notes), recommend_version(record.version, releases, policy)
+            # Tags the rules dropped may show the rules went stale (not when no tag matched
+            # them: releases_for read every tag without them then).
+            outside = (
+                releases_outside_rules(raw, upstream.rules) if module.TAGS and not notes else []
             )
+            releases, recommendation = recommend_from_tags(
+                record.version, releases, outside, policy
+            )
+            answer = Answer(tuple(releases), tuple(notes), recommendation)
             if state is not None:
                 remembered = state.remember(inputs, answer)
                 keep = remembered or not unchanged

@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import functools
 import re
@@ -160,6 +161,39 @@ class TagRules:
             _compile(key, pattern).sub(new, "")
         except (re.error, IndexError) as error:
             raise InvalidTagRules(f"{new_key} {new!r}: {error}") from None
+
+    def selects(self, tag: str) -> bool:
+        """Whether the tag-selecting rule (``tag_pattern``, else ``tag_reorder``, else
+        ``tag_prefix``) matches the start of ``tag``; true when there is none.
+
+        >>> TagRules(tag_prefix="AT_SPI2_CORE_").selects("2.38.0")
+        False
+        """
+        if self.tag_pattern:
+            return _compile("tag_pattern", self.tag_pattern).match(tag) is not None
+        if self.tag_reorder and self.tag_neworder is not None:
+            return _compile("tag_reorder", self.tag_reorder).match(tag) is not None
+        if self.tag_prefix:
+            return _compile("tag_prefix", self.tag_prefix).match(tag) is not None
+        return True
+
+    def without_selection(self) -> TagRules | None:
+        """These rules without the ones that select tags, ``None`` when none does.
+
+        openEuler's ``tag_prefix``, ``tag_pattern`` and ``tag_reorder`` drop every tag they
+        do not match; read without them, the other tags show whether the rules went stale
+        (:func:`steward.upstream.recommend.recommend_from_tags`).
+
+        >>> TagRules(tag_prefix="^v", separator="_").without_selection()
+        TagRules(tag_prefix=None, separator='_', tag_pattern=None, tag_reorder=None, \
+tag_neworder=None, prefix=None, include_regex=None, exclude_regex=None, from_pattern=None, \
+to_pattern=None, package_name=None, ignored=frozenset())
+        """
+        if not (self.tag_prefix or self.tag_pattern or self.tag_reorder):
+            return None
+        return dataclasses.replace(
+            self, tag_prefix=None, tag_pattern=None, tag_reorder=None, tag_neworder=None
+        )
 
     @classmethod
     def from_mapping(

@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import datetime as _dt
+import logging
 import random
 import re
 import sys

@@ -531,7 +531,7 @@ def outdated(
     if not rows:
         err.print(f"No stored checks for {path}: run 'steward check {path}' first.")
         raise typer.Exit(1)
-    shown = [r for r in rows if show_all or _is_outdated(r) or _check_failed(r)]
+    shown = [r for r in rows if show_all or _is_outdated(r) or _check_failed(r) or _findings(r)]
     if json_output:
         _emit_json({"packages": [_row_dict(r) for r in shown]})
     elif output_format == "markdown":
@@ -575,10 +575,20 @@ def _row_dict(row: Any) -> dict[str, Any]:
         "checked_at": row.checked_at.isoformat(),
         "last_success_at": row.last_success_at.isoformat() if row.last_success_at else None,
         "error": {"code": row.error_code, "message": row.error_message} if row.error_code else None,
+        "findings": list(_findings(row)),
     }
 
 
-_COLUMNS = ("Package", "Packaged", "Newest upstream", "Recommended", "Behind by", "Upstream")
+def _findings(row: Any) -> tuple[str, ...]:
+    """What the answer reports beside itself (stale tag rules, a version scheme change)."""
+    from steward.upstream.recommend import findings_in
+
+    return findings_in(row.reason)
+
+
+_COLUMNS = (
+    "Package", "Packaged", "Newest upstream", "Recommended", "Behind by", "Upstream", "Findings"
+)  # fmt: skip
 
 
 def _cells(row: Any) -> list[str]:
@@ -592,6 +602,7 @@ def _cells(row: Any) -> list[str]:
         recommended,
         _behind(row),
         row.upstream_kind or "-",
+        ", ".join(code.replace("-", " ") for code in _findings(row)) or "-",
     ]
 
 

@@ -220,7 +220,8 @@ def _policy_for(base: Policy, config: Mapping[str, Any] | None) -> Policy:
     if "allow_prerelease" in config:
         changes["allow_prerelease"] = bool(config["allow_prerelease"])
     if "gnome_odd_minor" in config:
-        changes["gnome_odd_minor"] = bool(config["gnome_odd_minor"])
+        value = config["gnome_odd_minor"]
+        changes["gnome_odd_minor"] = value if value == ODD_MINOR_FROM_HISTORY else bool(value)
     return dataclasses.replace(base, **changes) if changes else base
 
 

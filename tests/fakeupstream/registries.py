@@ -499,7 +499,14 @@ def cpan_release_docs(project: Project, snap: Snapshot) -> list[dict[str, Any]]:
         dist = project.name
         author = _cpan_author(snap)
         newest = _newest_first(snap)
-        latest = next((r.number for _i, r, _d in newest if not r.yanked and not r.prerelease), None)
+        # PAUSE indexes the authorized, non-developer upload with the highest version as Perl
+        # numifies it (1.9 above 1.10), the newest of equals, unless the project names it.
+        indexable = [
+            (perl_numify(r.number), d, r.number)
+            for _i, r, d in newest
+            if not r.yanked and not r.prerelease and (r.extra or {}).get("authorized", True)
+        ]
+        latest = snap.options.get("latest") or (max(indexable)[2] if indexable else None)
         oldest_index = min((i for i, _r, _d in newest), default=0)
         docs = []
         for index, release, date in newest:

@@ -28,6 +28,7 @@ from steward.upstream.fetch import (
     MalformedResponse,
     MemoryHttpCache,
 )
+from steward.upstream.recommend import recommend_version
 from steward.upstream.sources import (
     backend,
     crates,
@@ -337,6 +338,40 @@ async def test_metacpan_keeps_the_newest_upload_of_a_version_uploaded_twice(
     assert [(r.version, r.date) for r in releases] == [("1.0", utc(2021, 1, 1))]
 
 
+async def test_metacpan_agrees_with_the_release_document_its_clients_read(
+    up: FakeUpstream, ctx: SourceContext
+) -> None:
+    # 1.10 was uploaded before 1.9: Perl numifies it 1.1, so PAUSE indexed 1.9 as latest,
+    # while rpm would order 1.10 first. The /release/<dist> document names 1.9.
+    up.add_project(
+        "metacpan",
+        "Decimal-Dist",
+        [
+            FakeRelease("1.8", date="2019-01-01"),
+            FakeRelease("1.10", date="2019-06-01"),
+            FakeRelease("1.9", date="2020-02-01"),
+            FakeRelease("1.91_01", date="2020-05-01", prerelease=True),
+        ],
+        latest="1.9",
+    )
+    releases = await fetch(ctx, "metacpan", "Decimal-Dist")
+    assert flags(releases) == {"1.91_01": True, "1.9": False, "1.10": True, "1.8": False}
+    paths = [r.path for r in up.requests[-2:]]
+    assert paths[0] == "/v1/release/Decimal-Dist"  # the document MetaCPAN::Client reads
+    assert paths[1].startswith("/v1/release/_search")
+    result = recommend_version("1.8", releases)
+    assert result.newest_stable is not None and result.newest_stable.version == "1.9"
+
+
+async def test_metacpan_without_a_latest_release_reads_the_search_alone(
+    up: FakeUpstream, ctx: SourceContext
+) -> None:
+    # Only developer releases: MetaCPAN has no latest document for the distribution.
+    up.add_project("metacpan", "Dev-Only", [FakeRelease("0.01_01", prerelease=True)])
+    releases = await fetch(ctx, "metacpan", "Dev-Only")
+    assert flags(releases) == {"0.01_01": True}
+
+
 # --------------------------------------------------------------------------- Hackage
 
 
@@ -433,7 +468,8 @@ async def test_recheck_costs_a_304_finds_the_same_then_sees_a_new_release(
     assert {r.version for r in first} == expected
     again = await fetch(ctx, kind, project)
     assert again == first
-    assert up.stats()["not_modified"] == 1
+    # MetaCPAN is asked twice: the latest release's document and the release search.
+    assert up.stats()["not_modified"] == (2 if kind == "metacpan" else 1)
     up.release(kind, project, new)
     assert {r.version for r in await fetch(ctx, kind, project)} == expected | {new}
 

@@ -1,11 +1,19 @@
 """CPAN releases from the MetaCPAN API
 (https://github.com/metacpan/metacpan-api/blob/master/docs/API-docs.md).
 
-nvchecker reads ``/release/<dist>``, the latest release only; Steward needs every release, so
-it asks the release search: ``GET https://fastapi.metacpan.org/v1/release/_search`` with
-``q=distribution:<dist>``, newest first. Releases deleted from CPAN (``status: backpan``) and
-unauthorized uploads (``authorized: false``) do not count; ``maturity: developer``
-(``1.23_01``) marks a pre-release. Versions stay as CPAN writes them: ``0.30`` is not ``0.3``.
+Steward needs every release, so it asks the release search: ``GET
+https://fastapi.metacpan.org/v1/release/_search`` with ``q=distribution:<dist>``, newest
+first. Releases deleted from CPAN (``status: backpan``) and unauthorized uploads
+(``authorized: false``) do not count; ``maturity: developer`` (``1.23_01``) marks a
+pre-release. Versions stay as CPAN writes them: ``0.30`` is not ``0.3``.
+
+It also reads ``/v1/release/<dist>``, the document MetaCPAN's own clients (and nvchecker)
+take as the distribution's release: the one ``status: latest``, which PAUSE indexed. The
+answer agrees with it: that release is listed even if the search missed it, and a
+``maturity: released`` upload that rpm would order above it but CPAN does not call latest
+(``1.10`` uploaded before ``1.9``: Perl reads 1.10 as 1.1) is flagged as not a stable
+release, so the newest stable release is CPAN's latest. A distribution with no latest
+release (404) is read from the search alone.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from steward.upstream.fetch import MalformedResponse
+from steward.upstream.fetch import HttpStatusError, MalformedResponse
 from steward.upstream.sources._forge import parse_time
 from steward.upstream.sources.base import (
     SourceContext,
@@ -23,7 +31,7 @@ from steward.upstream.sources.base import (
     UpstreamConfigError,
     UpstreamNotFound,
 )
-from steward.upstream.versions import Release
+from steward.upstream.versions import Release, compare_versions
 
 KIND = "metacpan"
 TAGS = False
@@ -50,6 +58,47 @@ class MetacpanOptions:
 
 async def fetch(upstream: Upstream, ctx: SourceContext) -> list[Release]:
     options = MetacpanOptions.from_upstream(upstream)
+    base = ctx.base_url(KIND, PUBLIC_BASE)
+    latest = await _latest(f"{base}/v1/release/{options.distribution}", ctx)
+    releases = await _search(options, base, ctx)
+    return _agree_with_latest(releases, latest)
+
+
+async def _latest(url: str, ctx: SourceContext) -> Release | None:
+    """The release MetaCPAN calls the distribution's latest, ``None`` without one."""
+    try:
+        doc = await ctx.fetcher.get_json(url)
+    except HttpStatusError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    if not isinstance(doc, dict):
+        raise MalformedResponse(f"unexpected MetaCPAN JSON from {url}: not an object", url=url)
+    if doc.get("status") != "latest":
+        return None
+    return _release(doc)
+
+
+def _agree_with_latest(releases: list[Release], latest: Release | None) -> list[Release]:
+    if latest is None or latest.prerelease:
+        return releases
+    if all(r.version != latest.version for r in releases):
+        releases.append(latest)
+    # Ranked above CPAN's latest by rpm, yet not what PAUSE indexed: not a stable release.
+    return [
+        Release(r.tag, r.version, r.date, r.url, True)
+        if not r.prerelease and compare_versions(_bare(r.version), _bare(latest.version)) > 0
+        else r
+        for r in releases
+    ]
+
+
+def _bare(version: str) -> str:
+    """A CPAN version as an rpm ``Version:`` spells it: ``v1.2.3`` is packaged as 1.2.3."""
+    return version[1:] if version[:1] in ("v", "V") else version
+
+
+async def _search(options: MetacpanOptions, base: str, ctx: SourceContext) -> list[Release]:
     query = urlencode(
         {
             "q": f"distribution:{options.distribution}",
@@ -58,7 +107,7 @@ async def fetch(upstream: Upstream, ctx: SourceContext) -> list[Release]:
             "size": _MAX_RELEASES,
         }
     )
-    url = f"{ctx.base_url(KIND, PUBLIC_BASE)}/v1/release/_search?{query}"
+    url = f"{base}/v1/release/_search?{query}"
     doc = await ctx.fetcher.get_json(url)
     try:
         hits = [hit["_source"] for hit in doc["hits"]["hits"]]

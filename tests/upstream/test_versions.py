@@ -274,6 +274,9 @@ def test_a_patch_level_is_a_stable_release_after_its_base() -> None:
         ("99.0-fork", "contains 'fork': a branch or non-release tag"),
         ("1.6-maint", "contains 'maint': a branch or non-release tag"),
         ("4.1-retracted", "contains 'retracted': a branch or non-release tag"),
+        # Real tags: tcpdump's branch point tcpdump-4.9.0-bp, crypto-policies' f32-updates.
+        ("4.9.0-bp", "contains 'bp': a branch or non-release tag"),
+        ("32-updates", "contains 'updates': a branch or non-release tag"),
         ("2.x", "a branch name like 1.x"),
         ("3ad1f2e9", "looks like a commit hash"),
         ("1.0 beta", "contains characters a version cannot have"),

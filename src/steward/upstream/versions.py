@@ -484,6 +484,7 @@ _NOT_RELEASE_WORDS: Final = frozenset(
         "branch", "branches", "maint", "maintenance", "merge", "merged", "split", "base",
         "start", "init", "wip", "fork", "master", "main", "trunk", "head", "tmp", "temp",
         "draft", "backup", "retracted", "yanked", "withdrawn", "docs",
+        "bp", "updates",  # a CVS-style branch point (foo-4.9.0-bp), a Fedora branch (f32-updates)
     }
 )  # fmt: skip
 _BRANCH_X: Final = re.compile(r"(?:^|[._-])[xX](?:$|[._-])")

@@ -85,6 +85,7 @@ def test_outdated_reports_findings_in_table_and_json(tmp_path: Path) -> None:
             [STEWARD, "check", str(tree)], env=env, capture_output=True, text=True
         )
         assert check.returncode == 0, check.stdout + check.stderr
+        assert "findings (stale tag rules: 1, version scheme changed: 1)" in check.stdout
         document = json.loads(
             subprocess.run(
                 [STEWARD, "outdated", str(tree), "--json", "--all"],

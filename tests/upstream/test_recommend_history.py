@@ -156,6 +156,11 @@ def test_an_older_family_with_higher_numbers_is_not_a_continuation() -> None:
         ("python-paramiko", "1.18.1", "1.18.1", "2.7.1"),
         # stable_release_2.44.0, then the project tagged plain 2.44.1.
         ("graphviz", "2.44.0", "2.44.0", "2.44.1"),
+        # v0.2.6 of 2014, then 0.3.0 … 0.3.1 without the v; openEuler packaged 0.3.1 (its
+        # src-openeuler history), a version the rules cannot see.
+        ("libverto", "0.2.6", "0.2.6", "0.3.1"),
+        # v1.20 of 2017, then 1.21, 1.22; openEuler went from 1.20 to 1.23 (untagged by v).
+        ("leveldb", "1.20", "1.20", "1.22"),
     ],
 )
 def test_real_stale_tag_prefixes(name: str, current: str, rules_answer: str, newest: str) -> None:

@@ -473,6 +473,7 @@ def _result_dict(result: Any, release_counts: dict[str, int]) -> dict[str, Any]:
         if result.error_code
         else None,
         "notes": list(result.notes),
+        "findings": list(rec.findings) if rec else [],
     }
 
 
@@ -495,6 +496,9 @@ def _print_check_summary(run: Any) -> None:
     )
     if run.new_releases:
         out.print(f"new upstream releases since the last check: {sum(run.new_releases.values())}")
+    if findings := run.findings:
+        counts = ", ".join(f"{code.replace('-', ' ')}: {n}" for code, n in findings.items())
+        out.print(f"findings ({counts}): see the Findings column")
     out.print("Run 'steward outdated PATH' for the table.")
 
 

@@ -63,6 +63,15 @@ class CheckRun:
     def failures(self) -> list[CheckResult]:
         return [r for r in self.results if r.failed]
 
+    @property
+    def findings(self) -> dict[str, int]:
+        """How many packages' answers report each finding (stale tag rules, …)."""
+        counts: dict[str, int] = {}
+        for result in self.results:
+            for code in result.recommendation.findings if result.recommendation else ():
+                counts[code] = counts.get(code, 0) + 1
+        return counts
+
     def __repr__(self) -> str:
         # Short: asyncio formats the run's task, result included, when asyncio.run ends
         # (signal.getsignal on its SIGINT handler), and a dataclass repr of ten thousand

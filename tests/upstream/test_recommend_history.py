@@ -303,6 +303,25 @@ def test_marked_pre_releases_mean_odd_minors_are_releases() -> None:
     assert forced.recommended is None
 
 
+def test_gnome_version_scheme_since_40_marks_pre_releases_so_odd_minors_are_releases() -> None:
+    # gnome-shell's tags since GNOME 40: 46.alpha, 46.beta, 46.rc, 46.0, 46.1, 46.2.
+    upstream = dated(
+        ("45.5", "2024-03-02"),
+        ("46.alpha", "2024-01-06"),
+        ("46.beta", "2024-02-10"),
+        ("46.rc", "2024-03-02"),
+        ("46.0", "2024-03-16"),
+        ("46.1", "2024-04-20"),
+    )
+    result = recommend_version("46.0", upstream, HISTORY)
+    assert version_of(result.recommended) == "46.1"
+    assert "the project marks its pre-releases (46.rc)" in result.reason
+
+
+def test_only_snapshots_leave_the_gnome_default() -> None:
+    assert odd_minor_rule([Release("1.2-3-gabcdef1", "1.2-3-gabcdef1")])[0] is True
+
+
 def test_a_long_lived_odd_series_is_stable() -> None:
     upstream = dated(
         ("1.2.4", "2018-06-01"),

@@ -487,17 +487,20 @@ def odd_minor_rule(releases: Sequence[Release]) -> tuple[bool, str]:
     >>> odd_minor_rule([Release(v, v) for v in ("1.4.2", "1.5.beta", "1.5.0")])[0]
     False
     """
-    numbered = [(numeric_parts(r.version), r) for r in releases]
-    numbered = [(p, r) for p, r in numbered if len(p) >= 2]
-    if not numbered:
-        return True, "no minor version to read (GNOME convention)"
+    read = [(numeric_parts(r.version), r, classify_release(r).release_class) for r in releases]
     major = max(
-        p[0] for p, r in numbered if classify_release(r).release_class is not ReleaseClass.SNAPSHOT
+        (p[0] for p, _, kind in read if p and kind is not ReleaseClass.SNAPSHOT), default=None
     )
-    line = [(p, r) for p, r in numbered if p[0] == major]
-    marked = [r for p, r in line if classify_release(r).release_class is ReleaseClass.PRERELEASE]
+    if major is None:
+        return True, "no version number to read (GNOME convention)"
+    # GNOME's own scheme since 40 writes 46.alpha, 46.beta, 46.rc: one number, then a word.
+    marked = [r for p, r, kind in read if p[:1] == (major,) and kind is ReleaseClass.PRERELEASE]
     if marked:
         return False, f"the project marks its pre-releases ({marked[-1].version})"
+    line = [(p, r) for p, r, _ in read if len(p) >= 2 and p[0] == major]
+    numbered = [(p, r) for p, r, _ in read if len(p) >= 2]
+    if not line:
+        return True, f"no minor version in {major}.x (GNOME convention)"
     series: dict[int, list[Release]] = {}
     for parts, release in line:
         series.setdefault(parts[1], []).append(release)

@@ -236,6 +236,16 @@ def test_old_calendar_tags_before_ordinary_numbers_are_no_scheme_change() -> Non
     assert result.findings == ()
 
 
+def test_real_qhull_twin_calendar_tags_are_no_scheme_change() -> None:
+    # qhull tags each release twice, 2020.1 beside v8.0.0 on the same day, since 2010.
+    _, raw = real("qhull")
+    upstream = Upstream("github", "qhull/qhull")  # read without the metadata's ^v
+    releases, _ = releases_for(raw, upstream, tags=True)
+    result = recommend_version("7.3.2", releases)
+    assert version_of(result.recommended) == "8.0.0"
+    assert result.findings == ()
+
+
 def test_a_lone_calendar_like_tag_is_still_set_aside() -> None:
     upstream = dated(("1.8.0", "2018-05-02"), ("1.9.1", "2019-11-20"), ("20.4.0", "2020-04-14"))
     result = recommend_version("1.9.1", upstream)

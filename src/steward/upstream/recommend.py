@@ -461,8 +461,15 @@ def _scheme_group(
     """
     if group != "numeric":
         return group
-    calendar = [r for r in usable if comparable_group(r.version) == "calendar"]
     numeric = [r for r in usable if comparable_group(r.version) == "numeric"]
+    # A calendar tag on the day of a numbered one is the same release named twice (qhull
+    # tags 2020.1 and v8.0.0 together), not a new scheme.
+    days = {r.date.date() for r in numeric if r.date}
+    calendar = [
+        r
+        for r in usable
+        if comparable_group(r.version) == "calendar" and not (r.date and r.date.date() in days)
+    ]
     if not calendar or not numeric or not _continues(calendar, numeric):
         return group
     dated = any(r.date for r in calendar) and any(r.date for r in numeric)

@@ -848,6 +848,11 @@ def vercmp(
     raise typer.Exit({0: 0, 1: 11, -1: 12}[result])
 
 
+from steward.cli.config_cmd import config_app  # noqa: E402  (after app: a sub-command)
+
+app.add_typer(config_app)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -238,14 +238,19 @@ def spec(
     arch: Annotated[str | None, typer.Option(help="Target architecture for %ifarch.")] = None,
 ) -> None:
     """Show what Steward reads from one spec file, without running any of it."""
+    from steward.distro.files import UnsafeFile
     from steward.distro.profiles import ProfileError, load_profile
-    from steward.rpm.spec import parse_file
+    from steward.distro.tree import parse_spec_file
 
     try:
         engine = load_profile(profile or _load_cli_config(None).profile).macro_engine()
     except ProfileError as exc:
         raise _usage_error(str(exc)) from exc
-    parsed = parse_file(path, macros=engine, arch=arch)
+    try:
+        # Never outside the spec's own folder: a link to /etc/shadow is not echoed.
+        parsed = parse_spec_file(path, root=path.absolute().parent, macros=engine, arch=arch)
+    except UnsafeFile as exc:
+        raise _usage_error(f"{path}: {exc}") from exc
     document: dict[str, Any] = {
         "path": str(path),
         "name": parsed.name,

@@ -16,11 +16,14 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from steward.distro.files import MAX_METADATA_BYTES, UnsafeFile, read_tree_file
 
 __all__ = [
     "DatedTag",
@@ -117,6 +120,10 @@ _KNOWN_MISSPELLINGS: dict[str, str] = {
 
 # Fields whose value is a regular expression; each is compiled once to report mistakes.
 _REGEX_FIELDS = ("tag_prefix", "separator", "tag_pattern", "tag_reorder")
+
+#: The most values (scalars, lists, mappings) a file may expand to once aliases are followed;
+#: real files hold a few dozen. A ``billion laughs'' document of 400 bytes expands to 10⁹.
+MAX_METADATA_VALUES = 100_000
 
 _DATED_TAG = re.compile(r"(\d{4})-(\d{2})-(\d{2})\s+(\S.*?)\s*")
 
@@ -229,17 +236,23 @@ def load_upstream_info(path: Path | str) -> UpstreamInfo:
     """Read and parse a metadata file; an unreadable file gives a record with a problem."""
     path = Path(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return _broken(str(path), "unreadable", f"cannot read {path}: {exc.strerror or exc}")
+        data = read_tree_file(path, root=None, limit=MAX_METADATA_BYTES)
+    except UnsafeFile as exc:
+        return _broken(str(path), "unreadable", f"{path}: {exc}")
     return parse_upstream_info(data, source=str(path))
 
 
 def parse_upstream_info(text: str | bytes, *, source: str) -> UpstreamInfo:
     """Parse the text of a metadata file. Never raises on bad content.
 
-    ``source`` names the file in messages (usually its path).
+    ``source`` names the file in messages (usually its path). A text longer than
+    :data:`~steward.distro.files.MAX_METADATA_BYTES`, or one whose aliases expand to more
+    than :data:`MAX_METADATA_VALUES` values, is refused before any value is looked at.
     """
+    if len(text) > MAX_METADATA_BYTES:
+        return _broken(
+            source, "unreadable", f"larger than {MAX_METADATA_BYTES // (1024 * 1024)} MiB; not read"
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -258,12 +271,53 @@ def parse_upstream_info(text: str | bytes, *, source: str) -> UpstreamInfo:
         return _broken(source, "yaml-error", f"invalid YAML: {reason}", line=line)
     except yaml.YAMLError as exc:
         return _broken(source, "yaml-error", f"invalid YAML: {exc}")
+    # Aliases make shared (even self-containing) values: cheap to load, but formatting or
+    # walking one expands it. Measured here, without expanding anything.
+    refusal = _expansion_refusal(document)
+    if refusal is not None:
+        return _broken(source, "yaml-error", refusal)
     if document is None:
         return _broken(source, "not-a-mapping", "the file is empty")
     if not isinstance(document, Mapping):
         kind = type(document).__name__
         return _broken(source, "not-a-mapping", f"expected a mapping of keys, got a {kind}")
     return _Reader(source).read(document)
+
+
+def _expansion_refusal(document: Any) -> str | None:
+    """Why ``document`` is refused (it contains itself, or expands to more than
+    :data:`MAX_METADATA_VALUES` values), or ``None``. Each distinct list or mapping is
+    measured once, so the cost is that of the file, not of its expansion."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    # Post-order walk without recursion: (value, children visited?).
+    stack: list[tuple[Any, bool]] = [(document, False)]
+    while stack:
+        value, done = stack.pop()
+        if not isinstance(value, list | dict):
+            continue
+        key = id(value)
+        children = list(value.keys()) + list(value.values()) if isinstance(value, dict) else value
+        if done:
+            on_path.discard(key)
+            total = 1
+            for child in children:
+                total += sizes.get(id(child), 1) if isinstance(child, list | dict) else 1
+                if total > MAX_METADATA_VALUES:
+                    return (
+                        f"refused: aliases expand to more than {MAX_METADATA_VALUES:,} values"
+                        " (an alias bomb?)"
+                    )
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            return "refused: a value contains itself through an alias"
+        on_path.add(key)
+        stack.append((value, True))
+        stack.extend((child, False) for child in children if isinstance(child, list | dict))
+    return None
 
 
 def _broken(source: str, code: str, message: str, *, line: int | None = None) -> UpstreamInfo:
@@ -453,7 +507,11 @@ def _close_key(key: str) -> str | None:
 
 
 def _describe(value: Any) -> str:
-    return f"a {type(value).__name__} ({value!r:.40})"
+    return f"a {type(value).__name__} ({_SHORT.repr(value)})"
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 40
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,7 +1,9 @@
 """The ``steward`` command line: a thin shell over the library (Typer + Rich).
 
-Exit codes: 0 when everything went well, 1 when the work finished but found problems,
-2 for usage errors (bad options, a path that does not exist).
+Exit codes (docs/exit-codes.md): 0 when everything went well, 1 when the work finished but
+found problems, 2 for usage errors (bad options, a path that does not exist, an invalid
+configuration), 3 for runtime failures (the store cannot be opened or written, a full
+disk): those are no fault of the command line.
 """
 
 from __future__ import annotations
@@ -109,9 +111,19 @@ def _emit_json(document: Any) -> None:
     buffer.flush()
 
 
+EXIT_USAGE = 2
+EXIT_RUNTIME = 3
+
+
 def _usage_error(message: str) -> typer.Exit:
     err.print(f"[red]error:[/red] {message}")
-    return typer.Exit(2)
+    return typer.Exit(EXIT_USAGE)
+
+
+def _runtime_error(message: str) -> typer.Exit:
+    """A failure of the machine or a service (store, disk), not of the command line."""
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(EXIT_RUNTIME)
 
 
 @app.command(
@@ -346,7 +358,7 @@ def _open_store(db: str | None, config: Any) -> Any:
     try:
         return Store.open(db or config.db)
     except StoreError as exc:
-        raise _usage_error(str(exc)) from exc
+        raise _runtime_error(str(exc)) from exc
 
 
 @app.command(epilog=_CHECK_EPILOG)
@@ -387,8 +399,10 @@ def check(
     resuming = resume and not only
     try:
         link = open_link(db or config.db)
-    except BaseException:
+    except BaseException as exc:
         pending.close()
+        if isinstance(exc, StoreError | OSError):
+            raise _runtime_error(str(exc)) from exc
         raise
     try:
         link.begin(tree_key(path), resuming)
@@ -401,15 +415,17 @@ def check(
     except BaseException as exc:
         pending.close()
         link.close(False)
-        if isinstance(exc, StoreError):
-            raise _usage_error(str(exc)) from exc
+        if isinstance(exc, StoreError | OSError):
+            raise _runtime_error(str(exc)) from exc
         raise
     from steward.config import ConfigError
 
     try:
         run = _run_with_progress(distro, config, options, link)
-    except (StoreError, ConfigError) as exc:  # ConfigError: the tree's own steward.toml
+    except ConfigError as exc:  # the tree's own steward.toml, a token variable
         raise _usage_error(str(exc)) from exc
+    except (StoreError, OSError) as exc:  # the store failed, the disk is full
+        raise _runtime_error(str(exc)) from exc
     if json_output:
         _emit_json(
             {
@@ -715,6 +731,13 @@ def upgrade(
         raise _usage_error("--build must be none, srpm or rpms")
     if sum(bool(x) for x in (to, recommended, all_outdated)) != 1:
         raise _usage_error("say exactly one of --to VERSION, --recommended or --all-outdated")
+    if to is not None:
+        from steward.upstream.versions import version_problem
+
+        # The same rule as versions read from upstreams; checked before --to names a path.
+        problem = version_problem(to)
+        if problem is not None:
+            raise _usage_error(f"--to {to!r} is not a release version: {problem}")
     config = _load_cli_config(config_path)
     try:
         chosen = load_profile(profile or config.profile)

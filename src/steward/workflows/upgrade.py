@@ -45,6 +45,7 @@ from steward.upgrade.workspace import (
 )
 from steward.upstream.credentials import Credentials
 from steward.upstream.fetch import Fetcher
+from steward.upstream.versions import version_problem
 from steward.workflows.check import fetch_config
 
 __all__ = ["UpgradeOptions", "UpgradeOutcome", "plan_upgrade", "run_upgrade", "run_upgrades"]
@@ -154,6 +155,13 @@ def run_upgrade(
     """Upgrade one package; never raises for a failed step (the report says what failed)."""
     report = UpgradeReport(record.name, record.version or "", options.target or "")
     report.from_evr = record.evr
+    problem = version_problem(options.target or "")
+    if problem is not None:
+        # Checked before the target names a folder: --to ../../x must not write elsewhere.
+        error = UpgradeError(
+            UpgradeStep.PLAN, f"target {options.target!r} is not a release version: {problem}"
+        )
+        return _finish(report, options.output / record.name, error, None)
     out_dir = options.output / f"{record.name}-{options.target}"
     try:
         plan = plan_upgrade(record, profile, options)
@@ -434,7 +442,8 @@ def run_upgrades(
     def one(job: tuple[PackageRecord, str]) -> UpgradeOutcome:
         record, target = job
         opts = replace(options, target=target)
-        done = _already_done(record, target, opts)
+        # An invalid target never names a branch or a folder; run_upgrade reports it.
+        done = None if version_problem(target) else _already_done(record, target, opts)
         if done is not None:
             outcome = UpgradeOutcome(
                 record.name, UpgradeReport(record.name, record.version or "", target), skipped=done

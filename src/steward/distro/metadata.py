@@ -26,6 +26,7 @@ from typing import Any
 from steward.distro.files import MAX_METADATA_BYTES, UnsafeFile, read_tree_file
 
 __all__ = [
+    "METADATA_SEVERITIES",
     "DatedTag",
     "MetadataProblem",
     "UpstreamInfo",
@@ -105,13 +106,22 @@ _KNOWN_KEYS = frozenset(
     }
 )
 
+# Keys openEuler-Advisor writes for itself and Steward has no use for: never a problem.
+# (``last_query`` is its cache of the last answer, with the raw response.)
+_TOOL_KEYS = frozenset({"last_query"})
+
+# Other spellings that openEuler's own tools read as the key (openEuler-Advisor's
+# check_upstream.clean_tags reads ``seperator`` "for compatibility until all yaml files are
+# fixed"): accepted, with an info note only.
+_DISTRO_SPELLINGS: dict[str, str] = {"seperator": "separator"}
+
 # Misspellings seen in the real openEuler data whose intent difflib alone gets wrong
-# (``tag_repo`` is closest to ``tag_reorder`` but holds a prefix regex).
+# (``tag_repo`` is closest to ``tag_reorder`` but holds a prefix regex). openEuler's tools do
+# not read these (yaml2url reads exactly ``version_control``), so each is worth fixing.
 _KNOWN_MISSPELLINGS: dict[str, str] = {
     "version-control": "version_control",
     "version-ctrl": "version_control",
     "n_control": "version_control",
-    "seperator": "separator",
     "sepreator": "separator",
     "tag_prefixi": "tag_prefix",
     "tag_repo": "tag_prefix",
@@ -128,14 +138,33 @@ MAX_METADATA_VALUES = 100_000
 _DATED_TAG = re.compile(r"(\d{4})-(\d{2})-(\d{2})\s+(\S.*?)\s*")
 
 
+#: Every metadata problem code and its severity: ``error`` (the file cannot be used as
+#: written), ``warning`` (the maintainer should fix it: openEuler's own tools would misread
+#: it) or ``info`` (worth knowing, nothing to fix). Warnings and errors decide the exit
+#: status of ``steward inventory`` and what ``--problems-only`` lists.
+METADATA_SEVERITIES: Mapping[str, str] = {
+    "yaml-error": "error",
+    "not-a-mapping": "error",
+    "unreadable": "error",
+    "invalid-regex": "error",
+    "misspelled-key": "warning",
+    "missing-version-control": "warning",
+    "kind-alias": "warning",
+    "unknown-kind": "warning",
+    "empty-src-repo": "warning",
+    "wrong-type": "warning",
+    "distro-spelling": "info",
+    "unknown-key": "info",
+    "kind-na": "info",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class MetadataProblem:
     """Something wrong with a metadata file.
 
-    ``code`` is stable: ``misspelled-key``, ``unknown-key``, ``missing-version-control``,
-    ``kind-na``, ``kind-alias``, ``unknown-kind``, ``invalid-regex``, ``empty-src-repo``,
-    ``wrong-type``, ``not-a-mapping``, ``yaml-error``, ``unreadable``.
-    ``severity`` is ``error``, ``warning`` or ``info``; ``line`` is 1-based when known.
+    ``code`` is stable, one of :data:`METADATA_SEVERITIES`, which gives its ``severity``
+    (``error``, ``warning`` or ``info``); ``line`` is 1-based when known.
     """
 
     code: str
@@ -324,7 +353,7 @@ def _broken(source: str, code: str, message: str, *, line: int | None = None) ->
     return UpstreamInfo(
         source=source,
         kind=UpstreamKind.UNKNOWN,
-        problems=(MetadataProblem(code, message, "error", line),),
+        problems=(MetadataProblem(code, message, METADATA_SEVERITIES[code], line),),
     )
 
 
@@ -335,8 +364,8 @@ class _Reader:
         self.source = source
         self.problems: list[MetadataProblem] = []
 
-    def problem(self, code: str, message: str, severity: str = "warning") -> None:
-        self.problems.append(MetadataProblem(code, message, severity))
+    def problem(self, code: str, message: str) -> None:
+        self.problems.append(MetadataProblem(code, message, METADATA_SEVERITIES[code]))
 
     def read(self, document: Mapping[Any, Any]) -> UpstreamInfo:
         values, extra = self._canonical_keys(document)
@@ -385,15 +414,23 @@ class _Reader:
             if key in _KNOWN_KEYS:
                 values[key] = value
                 continue
-            meant = _KNOWN_MISSPELLINGS.get(key) or _close_key(key)
+            if key in _TOOL_KEYS:
+                continue
+            meant = _DISTRO_SPELLINGS.get(key) or _KNOWN_MISSPELLINGS.get(key) or _close_key(key)
             if meant is None:
-                self.problem("unknown-key", f"unknown key {key!r} (kept in extra)", "info")
+                self.problem("unknown-key", f"unknown key {key!r} (kept in extra)")
                 extra.append((key, value))
             else:
                 misspelled.append((key, meant, value))
         # Applied after the loop so a correctly spelled key always wins over a misspelling.
         for key, meant, value in misspelled:
-            if meant in values:
+            if key in _DISTRO_SPELLINGS and values.get(meant, value) == value:
+                self.problem(
+                    "distro-spelling",
+                    f"key {key!r} is openEuler's older spelling of {meant!r}; read as it",
+                )
+                values[meant] = value
+            elif meant in values:
                 self.problem(
                     "misspelled-key",
                     f"key {key!r} looks like a misspelling of {meant!r}, which is also set;"
@@ -403,7 +440,8 @@ class _Reader:
             else:
                 self.problem(
                     "misspelled-key",
-                    f"key {key!r} looks like a misspelling of {meant!r}; read as it",
+                    f"key {key!r} looks like a misspelling of {meant!r}; read as it"
+                    " (openEuler's own tools do not read this spelling)",
                 )
                 values[meant] = value
         return values, extra
@@ -425,7 +463,7 @@ class _Reader:
         except ValueError:
             kind = _KIND_SYNONYMS.get(key)
         if kind is UpstreamKind.NONE:
-            self.problem("kind-na", f"version_control is {raw!r}: no upstream to watch", "info")
+            self.problem("kind-na", f"version_control is {raw!r}: no upstream to watch")
             return kind, raw
         if kind is not None and kind is not UpstreamKind.UNKNOWN:
             return kind, raw
@@ -474,7 +512,7 @@ class _Reader:
             re.compile(pattern)
         except re.error as exc:
             message = f"{name} {pattern!r} is not a valid regular expression: {exc}"
-            self.problem("invalid-regex", message, "error")
+            self.problem("invalid-regex", message)
 
     def _git_tag(self, value: Any) -> tuple[DatedTag, ...]:
         if value is None:

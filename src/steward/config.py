@@ -5,7 +5,7 @@ The configuration file is looked up in order: an explicit ``--config FILE``, the
 (``~/.config/steward/config.toml``). The first that is named or exists is read; every key
 is optional and command-line options win. A ``steward.toml`` in the working directory is
 *not* read: a package tree keeps its own ``steward.toml``, and a tree is untrusted input
-(see :func:`load_tree_config`), so ``cd hostile-tree && steward check .`` must not let the
+(see :func:`parse_tree_config`), so ``cd hostile-tree && steward check .`` must not let the
 tree choose the network, the store or the credentials.
 
 Every key has a type that is checked (``allow_private = "false"`` is an error, not a true
@@ -67,8 +67,8 @@ __all__ = [
     "UpstreamSettings",
     "config_paths",
     "load_config",
-    "load_tree_config",
     "parse_config",
+    "parse_tree_config",
     "setting_origins",
 ]
 
@@ -292,16 +292,19 @@ class TreeConfig(_Section):
     packages: PackageTables = Field(default_factory=dict)
 
 
-def load_tree_config(tree: Path | str) -> TreeConfig:
-    """The package tables of ``<tree>/steward.toml`` (empty when there is none).
+def parse_tree_config(text: str, path: Path | str) -> TreeConfig:
+    """The package tables of a tree's ``steward.toml`` (``text``, read from ``path``).
 
     The tree is untrusted: a file that tries to set the network, the store, the
     credentials or local paths is refused with :class:`ConfigError` naming file and key.
+    (Reading the file safely, a regular file inside the tree, is the caller's:
+    :func:`steward.upstream.resolve.load_package_configs`.)
     """
-    path = Path(tree) / TREE_FILE
-    if not path.is_file():
-        return TreeConfig()
-    data = _read_toml(path)
+    path = Path(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
     for key in data:
         if key in TREE_TABLES:
             continue

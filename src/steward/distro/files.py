@@ -30,6 +30,7 @@ __all__ = [
     "MAX_METADATA_BYTES",
     "MAX_SOURCES_BYTES",
     "MAX_SPEC_BYTES",
+    "MAX_TREE_CONFIG_BYTES",
     "UnsafeFile",
     "entry_kind",
     "read_tree_file",
@@ -39,6 +40,8 @@ __all__ = [
 MAX_SPEC_BYTES = 8 * 1024 * 1024
 #: The largest upstream-metadata YAML read (real openEuler files are under 10 kB).
 MAX_METADATA_BYTES = 2 * 1024 * 1024
+#: The largest tree ``steward.toml`` read (ten thousand package tables fit in 2 MB).
+MAX_TREE_CONFIG_BYTES = 16 * 1024 * 1024
 #: The largest dist-git ``sources`` file read.
 MAX_SOURCES_BYTES = 1024 * 1024
 

@@ -106,9 +106,10 @@ def fetch_config(config: Config, concurrency: int | None) -> FetchConfig:
 
 
 def package_configs(distro: Distro, config: Config) -> dict[str, Mapping[str, Any]]:
-    """Per-package upstream tables: the user's config, then the tree's steward.toml."""
-    tables: dict[str, Mapping[str, Any]] = dict(config.packages)
-    tables.update(load_package_configs(distro.root))
+    """Per-package upstream tables: the tree's steward.toml, and the user's configuration,
+    which wins (the user is trusted, the tree is not)."""
+    tables: dict[str, Mapping[str, Any]] = dict(load_package_configs(distro.root))
+    tables.update(config.packages)
     return tables
 
 

@@ -77,6 +77,15 @@ def test_deeply_nested_yaml_is_an_error_not_a_crash() -> None:
     assert info.problem_codes() == ("yaml-error",)
 
 
+def test_nesting_that_recursive_code_cannot_render_is_refused() -> None:
+    # 999 levels load (libyaml stops at 1000) but break JSON output and repr.
+    text = "version_control: github\nsrc_repo: a/b\nx: " + "[" * 999 + "]" * 999 + "\n"
+    info = parse_upstream_info(text, source="deep.yaml")
+    assert info.problem_codes() == ("yaml-error",)
+    assert "nested" in info.problems[0].message
+    json.dumps(info.to_dict())
+
+
 def test_inventory_of_a_tree_with_a_bomb_reports_the_package_and_loads_the_rest(
     tmp_path: Path,
 ) -> None:

@@ -134,6 +134,9 @@ _REGEX_FIELDS = ("tag_prefix", "separator", "tag_pattern", "tag_reorder")
 #: The most values (scalars, lists, mappings) a file may expand to once aliases are followed;
 #: real files hold a few dozen. A ``billion laughs'' document of 400 bytes expands to 10⁹.
 MAX_METADATA_VALUES = 100_000
+#: The deepest nesting of lists and mappings accepted (real files: 3). Deeper values would
+#: make recursive code (JSON output, comparisons) fail.
+MAX_METADATA_DEPTH = 32
 
 _DATED_TAG = re.compile(r"(\d{4})-(\d{2})-(\d{2})\s+(\S.*?)\s*")
 
@@ -314,15 +317,16 @@ def parse_upstream_info(text: str | bytes, *, source: str) -> UpstreamInfo:
 
 
 def _expansion_refusal(document: Any) -> str | None:
-    """Why ``document`` is refused (it contains itself, or expands to more than
-    :data:`MAX_METADATA_VALUES` values), or ``None``. Each distinct list or mapping is
-    measured once, so the cost is that of the file, not of its expansion."""
+    """Why ``document`` is refused (it contains itself, nests deeper than
+    :data:`MAX_METADATA_DEPTH` or expands to more than :data:`MAX_METADATA_VALUES` values),
+    or ``None``. Each distinct list or mapping is measured once, so the cost is that of the
+    file, not of its expansion."""
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
-    # Post-order walk without recursion: (value, children visited?).
-    stack: list[tuple[Any, bool]] = [(document, False)]
+    # Post-order walk without recursion: (value, children visited?, depth).
+    stack: list[tuple[Any, bool, int]] = [(document, False, 0)]
     while stack:
-        value, done = stack.pop()
+        value, done, depth = stack.pop()
         if not isinstance(value, list | dict):
             continue
         key = id(value)
@@ -343,9 +347,13 @@ def _expansion_refusal(document: Any) -> str | None:
             continue
         if key in on_path:
             return "refused: a value contains itself through an alias"
+        if depth > MAX_METADATA_DEPTH:
+            return f"refused: values nested more than {MAX_METADATA_DEPTH} deep"
         on_path.add(key)
-        stack.append((value, True))
-        stack.extend((child, False) for child in children if isinstance(child, list | dict))
+        stack.append((value, True, depth))
+        stack.extend(
+            (child, False, depth + 1) for child in children if isinstance(child, list | dict)
+        )
     return None
 
 

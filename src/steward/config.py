@@ -245,6 +245,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read configuration {path}: {exc}") from exc
+    except RecursionError:  # tomllib recurses into nested arrays
+        raise ConfigError(f"cannot read configuration {path}: nested too deeply") from None
 
 
 def setting_origins(config: Config) -> Iterator[tuple[str, Any, str]]:
@@ -305,6 +307,8 @@ def parse_tree_config(text: str, path: Path | str) -> TreeConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
+    except RecursionError:  # tomllib recurses into nested arrays
+        raise ConfigError(f"cannot read {path}: nested too deeply") from None
     for key in data:
         if key in TREE_TABLES:
             continue

@@ -129,6 +129,15 @@ def test_inventory_with_a_broken_user_configuration_prints_one_clean_line(
         assert "Traceback" not in result.output
 
 
+def test_tree_file_nested_too_deeply_is_a_clear_error(tmp_path: Path) -> None:
+    depth = 5000
+    (tmp_path / "steward.toml").write_text(
+        '[packages.x]\nsource = "pypi"\nv = ' + "[" * depth + "]" * depth + "\n"
+    )
+    with pytest.raises(PackageConfigError, match="nested too deeply"):
+        load_package_configs(tmp_path)
+
+
 def test_tree_file_with_only_package_tables_is_read(tmp_path: Path) -> None:
     (tmp_path / "steward.toml").write_text(
         '[packages.jansson]\nsource = "github"\ngithub = "akheron/jansson"\nprefix = "v"\n'

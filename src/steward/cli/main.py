@@ -879,6 +879,9 @@ def vercmp(
 from steward.cli.config_cmd import config_app  # noqa: E402  (after app: a sub-command)
 
 app.add_typer(config_app)
+from steward.cli.vulns import register as _register_vulns  # noqa: E402  (needs app)
+
+_register_vulns(app)
 
 
 def main() -> None:

@@ -149,6 +149,7 @@ class _ProductTree:
                 epoch = qualifiers.get("epoch")
                 evr = f"{epoch}:{version}" if epoch and version else version
                 return _Component(name, evr, qualifiers.get("arch"), ecosystem, platform, purl)
+            # A purl that does not parse: the product's name still says what it is.
         text = self.names.get(ref, ref)
         # Red Hat appends the module stream to rpm names: "ruby-2.5.9-111…src.rpm-ruby:2.5".
         text = text.split(".rpm-", 1)[0]

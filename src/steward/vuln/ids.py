@@ -13,6 +13,7 @@ Nevra(name='python-requests', epoch=None, version='2.24.0', release='3.oe2403', 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -166,6 +167,7 @@ def normalise_severity(text: object) -> str | None:
     return _SEVERITY_WORDS.get(text.strip().lower())
 
 
+@functools.lru_cache(maxsize=4096)
 def score_vector(kind: str, vector: str) -> Score:
     """Score a CVSS vector with the ``cvss`` library; a bad vector is kept with its problem.
 

@@ -10,7 +10,6 @@ monitoring store that fixes it, and whether the recommended upgrade reaches it),
 
 from __future__ import annotations
 
-import contextlib
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from typing import Any
 
 from steward.rpm.version import rpmvercmp
 from steward.vuln.backport import Evidence, SpecEvidence
-from steward.vuln.ids import parse_purl
 from steward.vuln.model import Advisory, AffectedPackage, Statement
 from steward.vuln.ranges import Package, compare, is_affected
 
@@ -159,12 +157,9 @@ class AdvisoryIndex:
             for entry in advisory.affected:
                 if wanted is not None and entry.ecosystem not in wanted:
                     continue
-                names = {entry.name}
-                if entry.purl:
-                    with contextlib.suppress(ValueError):
-                        names.add(parse_purl(entry.purl)[0])
-                for name in names:
-                    self.by_name.setdefault(name, []).append((advisory, entry))
+                self.by_name.setdefault(entry.name, []).append((advisory, entry))
+                if entry.purl_name:
+                    self.by_name.setdefault(entry.purl_name, []).append((advisory, entry))
 
     def entries(self, name: str) -> list[tuple[Advisory, AffectedPackage]]:
         return self.by_name.get(name, [])

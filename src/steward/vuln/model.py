@@ -121,6 +121,8 @@ class AffectedPackage:
     statement: Statement | None = None
     justification: str | None = None
     arches: tuple[str, ...] = ()
+    #: The package name the purl gives, when it differs from ``name`` (indexed too).
+    purl_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

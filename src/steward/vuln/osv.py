@@ -137,9 +137,11 @@ def _affected(raw: object, where: str) -> AffectedPackage:
             raise OsvError(f"{where}.package.purl is not a string")
         purl = repair_purl(purl)
         try:
-            parse_purl(purl)
+            purl_name: str | None = parse_purl(purl)[0]
         except ValueError as exc:
             raise OsvError(f"{where}.package.purl: {exc}") from None
+    else:
+        purl_name = None
     ranges_raw = raw.get("ranges", [])
     if not isinstance(ranges_raw, list):
         raise OsvError(f"{where}.ranges is not a list")
@@ -156,6 +158,7 @@ def _affected(raw: object, where: str) -> AffectedPackage:
         purl=purl,
         binaries=binaries,
         arches=arches,
+        purl_name=purl_name if purl_name != name.strip() else None,
     )
 
 

@@ -879,9 +879,12 @@ def vercmp(
 from steward.cli.config_cmd import config_app  # noqa: E402  (after app: a sub-command)
 
 app.add_typer(config_app)
+
+from steward.cli.sbom import register as _register_sbom  # noqa: E402  (needs app)
 from steward.cli.vulns import register as _register_vulns  # noqa: E402  (needs app)
 
 _register_vulns(app)
+_register_sbom(app)
 
 
 def main() -> None:

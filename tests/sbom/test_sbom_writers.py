@@ -181,3 +181,41 @@ def test_cli_writes_each_format_for_one_package(kind: str, tmp_path: Path) -> No
 def test_cli_refuses_an_unknown_package() -> None:
     result = CliRunner().invoke(app, ["sbom", str(EXAMPLES), "--package", "nope"])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("kind", ["cyclonedx", "spdx3"])
+def test_sbom_diff_names_versions_licenses_patches_and_vulnerabilities(
+    kind: str, packages: list[SbomPackage], tmp_path: Path
+) -> None:
+    import dataclasses
+
+    jansson = _by_name(packages, "jansson")
+    which = _by_name(packages, "which")
+    upgraded = dataclasses.replace(
+        jansson,
+        version="2.14",
+        release="1.oe2403",
+        license="MIT AND Apache-2.0",
+        files=tuple(f for f in jansson.files if "CVE" not in f.name),
+        findings=(),
+    )
+    write = cyclonedx_json if kind == "cyclonedx" else spdx3_jsonld
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    before.write_text(write([jansson, which], name="t", created=WHEN))
+    after.write_text(write([upgraded], name="t", created=WHEN))
+    result = CliRunner().invoke(app, ["sbom", "--diff", str(before), str(after)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "~ jansson: version 2.13.1-2.oe2403 -> 2.14-1.oe2403" in lines
+    assert "~ jansson: license MIT -> MIT AND Apache-2.0" in lines
+    assert any(line.startswith("~ jansson: CVE-2020-36325 no longer applies") for line in lines)
+    assert any("dropped" in line and "CVE-2020-36325" in line for line in lines)
+    assert "- which 2.20-3.oe2403 (removed)" in lines
+
+
+def test_sbom_diff_of_a_non_sbom_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text("{}")
+    result = CliRunner().invoke(
+        app, ["sbom", "--diff", str(tmp_path / "a.json"), str(tmp_path / "a.json")]
+    )
+    assert result.exit_code == 2

@@ -18,6 +18,7 @@ _EPILOG = (
     "  steward sbom examples/distro --format spdx3 --output distro.spdx3.json\n\n"
     "  steward sbom examples/distro --package jansson --format cyclonedx -o jansson.cdx.json\n\n"
     "  steward sbom ~/src-openeuler --format spdx3 -a osv-openEuler.zip -o tree.spdx3.json\n\n"
+    "  steward sbom --diff before.cdx.json after.cdx.json\n\n"
     "With --advisories the vulnerability findings of 'steward vulns' go into the SBOM "
     "(SPDX 3 Security profile, CycloneDX VEX). Every document is validated before it is "
     "written. Exit status: 0 written, 2 usage error."
@@ -27,7 +28,9 @@ _FORMATS = ("spdx3", "spdx2", "cyclonedx")
 
 
 def sbom(
-    path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A package tree.")],
+    path: Annotated[
+        Path | None, typer.Argument(exists=True, file_okay=False, help="A package tree.")
+    ] = None,
     output_format: Annotated[
         str, typer.Option("--format", help="spdx3, spdx2 or cyclonedx.")
     ] = "spdx3",
@@ -43,11 +46,19 @@ def sbom(
     ] = None,
     config_path: Annotated[Path | None, typer.Option("--config", help="Config file.")] = None,
     profile: Annotated[str | None, typer.Option(help="Distro profile.")] = None,
+    diff: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option(help="Compare two SBOM files (CycloneDX or SPDX 3) instead."),
+    ] = None,
 ) -> None:
     """Write a validated SBOM of the tree: packages, sources, patches, binaries, licenses."""
     from steward.cli.main import _load_cli_config, _load_distro, _usage_error, err
     from steward.sbom.inventory import inventory
 
+    if diff is not None:
+        _print_diff(*diff)
+    if path is None:
+        raise _usage_error("give a package tree, or --diff BEFORE AFTER")
     if output_format not in _FORMATS:
         raise _usage_error(f"--format must be one of {', '.join(_FORMATS)}")
     config = _load_cli_config(config_path)
@@ -86,6 +97,21 @@ def sbom(
     else:
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         err.print(f"wrote {output} ({output_format}, {len(packages)} source packages)")
+    raise typer.Exit(0)
+
+
+def _print_diff(before: Path, after: Path) -> None:
+    from steward.cli.main import _usage_error
+    from steward.sbom.diff import SbomDiffError, diff_sboms, read_sbom
+
+    try:
+        lines = diff_sboms(read_sbom(before), read_sbom(after))
+    except SbomDiffError as exc:
+        raise _usage_error(str(exc)) from exc
+    for line in lines:
+        print(line)
+    if not lines:
+        print(f"no differences between {before} and {after}")
     raise typer.Exit(0)
 
 

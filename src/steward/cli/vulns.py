@@ -19,6 +19,8 @@ _EPILOG = (
     "  steward vulns examples/distro --advisories ../shared/data/osv\n\n"
     "  steward vulns ~/src-openeuler --advisories osv-openEuler.zip --severity high --json\n\n"
     "  steward vulns ~/src-openeuler --advisories csaf/ --format sarif > vulns.sarif\n\n"
+    "  steward vulns sync -a osv-openEuler.zip -a csaf/   # keep them in the store\n\n"
+    "  steward vulns ~/src-openeuler                     # then match against the store\n\n"
     "Advisories: OSV records, folders and data-dump zips, CSAF 2.0 (openEuler, Red Hat, VEX) "
     "and openEuler CVRF XML. Upgrades come from the answers 'steward check' stored.\n\n"
     "Exit status: 0 nothing needs action, 1 an affected package has no fix planned, "
@@ -30,11 +32,11 @@ _SEVERITIES = ("critical", "high", "medium", "low")
 
 
 def vulns(
-    path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A package tree.")],
+    target: Annotated[str, typer.Argument(metavar="PATH|sync", help="A package tree, or 'sync'.")],
     advisories: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option("--advisories", "-a", help="Advisory file, folder or OSV zip (repeatable)."),
-    ],
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     output_format: Annotated[
         str, typer.Option("--format", help="table, markdown or sarif.")
@@ -62,10 +64,21 @@ def vulns(
     config_path: Annotated[Path | None, typer.Option("--config", help="Config file.")] = None,
     profile: Annotated[str | None, typer.Option(help="Distro profile.")] = None,
 ) -> None:
-    """Known vulnerabilities of every package: affected, fixed by backport or upgrade."""
-    from steward.cli.main import _load_cli_config, _load_distro, _usage_error, err
+    """Known vulnerabilities of every package: affected, fixed by backport or upgrade.
+
+    'steward vulns sync -a SOURCE ...' keeps the advisories of each source in the store;
+    'steward vulns PATH' without --advisories then matches against them.
+    """
+    from steward.cli.main import _load_cli_config, _load_distro, _open_store, _usage_error, err
     from steward.vuln.report import filter_findings
     from steward.workflows.vulns import scan_tree, upstream_releases
+
+    config = _load_cli_config(config_path)
+    if target == "sync":
+        _sync(advisories or [], db, config, json_output)
+    path = Path(target)
+    if not path.is_dir():
+        raise _usage_error(f"{target} is not a package tree (a folder) nor 'sync'")
 
     if output_format not in ("table", "markdown", "sarif"):
         raise _usage_error("--format must be table, markdown or sarif")
@@ -74,15 +87,20 @@ def vulns(
     for value in status or []:
         if value not in _STATUSES:
             raise _usage_error(f"--status must be one of {', '.join(_STATUSES)}")
-    config = _load_cli_config(config_path)
     distro = _load_distro(path, profile, None, config)
-    upstream = None
-    if use_store:
-        upstream = _store_releases(db, config, distro, upstream_releases)
     ecosystems: list[str] | None = list(ecosystem or [])
     if ecosystems and "any" in ecosystems:
         ecosystems = None
-    report = scan_tree(distro, advisories, ecosystems=ecosystems, upstream=upstream)
+    if not advisories and not use_store:
+        raise _usage_error("--no-store needs --advisories: there is nothing else to match")
+    if use_store:
+        with _open_store(db, config) as store:
+            upstream = upstream_releases(store, distro)
+            report = scan_tree(
+                distro, advisories or [], ecosystems=ecosystems, upstream=upstream, store=store
+            )
+    else:
+        report = scan_tree(distro, advisories or [], ecosystems=ecosystems)
     for error in report.errors:
         err.print(f"[yellow]skipped[/yellow] {_escape(str(error))}")
     shown = filter_findings(
@@ -93,7 +111,7 @@ def vulns(
 
         _emit_json(
             {
-                "tree": str(path),
+                "tree": str(target),
                 "ecosystems": list(report.ecosystems) if report.ecosystems else None,
                 "advisories": report.advisories,
                 "packages": report.packages,
@@ -115,11 +133,36 @@ def vulns(
     raise typer.Exit(1 if any(f.needs_action for f in shown) else 0)
 
 
-def _store_releases(db: str | None, config: Any, distro: Any, read: Any) -> Any:
-    from steward.cli.main import _open_store
+def _sync(sources: list[Path], db: str | None, config: Any, json_output: bool) -> None:
+    from steward.cli.main import _emit_json, _open_store, _usage_error, out
+    from steward.workflows.vulns import sync_sources
 
+    if not sources:
+        raise _usage_error("steward vulns sync needs --advisories SOURCE (repeatable)")
     with _open_store(db, config) as store:
-        return read(store, distro)
+        results = sync_sources(store, sources)
+    if json_output:
+        _emit_json(
+            {
+                "sources": [
+                    {
+                        "key": r.key,
+                        "advisories": r.advisories,
+                        "replaced": r.replaced,
+                        "errors": [e.to_dict() for e in r.errors],
+                    }
+                    for r in results
+                ]
+            }
+        )
+    else:
+        for r in results:
+            kept = "stored" if r.replaced else "nothing readable; the previous import is kept"
+            out.print(
+                f"{_escape(r.key)}: {r.advisories} advisories {kept}, "
+                f"{len(r.errors)} records skipped"
+            )
+    raise typer.Exit(0 if all(r.replaced for r in results) else 1)
 
 
 def _escape(text: str) -> str:

@@ -17,7 +17,7 @@ from typing import Final
 __all__ = ["REVISION", "STATEMENTS"]
 
 #: The migration these statements are the result of.
-REVISION: Final = "0002"
+REVISION: Final = "0003"
 
 #: ``CREATE`` statements in ``sqlite_master`` order, ``alembic_version`` first.
 STATEMENTS: Final[tuple[str, ...]] = (
@@ -30,6 +30,11 @@ STATEMENTS: Final[tuple[str, ...]] = (
     "CREATE INDEX ix_package_checks_run_id ON package_checks (run_id)",
     "CREATE TABLE http_cache (\n\turl_hash VARCHAR(64) NOT NULL, \n\turl TEXT NOT NULL, \n\tstatus INTEGER NOT NULL, \n\tetag TEXT, \n\tlast_modified TEXT, \n\theaders JSON NOT NULL, \n\tbody BLOB NOT NULL, \n\tstored_at DATETIME NOT NULL, \n\tCONSTRAINT pk_http_cache PRIMARY KEY (url_hash)\n)",
     'CREATE TABLE upstream_states (\n\t"key" TEXT NOT NULL, \n\tstate BLOB NOT NULL, \n\tstored_at DATETIME NOT NULL, \n\tCONSTRAINT pk_upstream_states PRIMARY KEY ("key")\n)',
+    'CREATE TABLE advisory_sources (\n\tid INTEGER NOT NULL, \n\t"key" TEXT NOT NULL, \n\tsynced_at DATETIME NOT NULL, \n\tadvisories INTEGER NOT NULL, \n\terrors JSON NOT NULL, \n\tCONSTRAINT pk_advisory_sources PRIMARY KEY (id), \n\tCONSTRAINT uq_advisory_sources_key UNIQUE ("key")\n)',
+    "CREATE TABLE advisories (\n\tid INTEGER NOT NULL, \n\tsource_id INTEGER NOT NULL, \n\tadvisory_id TEXT NOT NULL, \n\tdocument JSON NOT NULL, \n\tCONSTRAINT pk_advisories PRIMARY KEY (id), \n\tCONSTRAINT fk_advisories_source_id_advisory_sources FOREIGN KEY(source_id) REFERENCES advisory_sources (id) ON DELETE CASCADE\n)",
+    "CREATE INDEX ix_advisories_source_id ON advisories (source_id)",
+    "CREATE TABLE advisory_names (\n\tadvisory_row INTEGER NOT NULL, \n\tname TEXT NOT NULL, \n\tecosystem TEXT NOT NULL, \n\tCONSTRAINT pk_advisory_names PRIMARY KEY (advisory_row, name, ecosystem), \n\tCONSTRAINT fk_advisory_names_advisory_row_advisories FOREIGN KEY(advisory_row) REFERENCES advisories (id) ON DELETE CASCADE\n)",
+    "CREATE INDEX ix_advisory_names_name ON advisory_names (name)",
 )
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "RecordError",
     "Score",
     "Statement",
+    "advisory_from_dict",
 ]
 
 
@@ -136,6 +137,8 @@ class AffectedPackage:
             "versions": list(self.versions),
             "statement": self.statement.value if self.statement else None,
             "justification": self.justification,
+            "arches": list(self.arches),
+            "purl_name": self.purl_name,
         }
 
 
@@ -213,3 +216,49 @@ class RecordError:
 
     def to_dict(self) -> dict[str, Any]:
         return {"origin": self.origin, "record": self.record, "message": self.message}
+
+
+def advisory_from_dict(data: dict[str, Any]) -> Advisory:
+    """The :class:`Advisory` that :meth:`Advisory.to_dict` wrote (how the store keeps them).
+
+    >>> a = Advisory("X-1", "osv", "X", EpochPolicy.OMITTED, affected=(AffectedPackage(
+    ...     "zstd", "openEuler:24.03-LTS", (Range("ECOSYSTEM", (Event("introduced", "0"),)),)),))
+    >>> advisory_from_dict(a.to_dict()) == a
+    True
+    """
+
+    def affected(item: dict[str, Any]) -> AffectedPackage:
+        return AffectedPackage(
+            name=item["name"],
+            ecosystem=item["ecosystem"],
+            ranges=tuple(
+                Range(r["type"], tuple(Event(*next(iter(e.items()))) for e in r["events"]))
+                for r in item.get("ranges", [])
+            ),
+            versions=tuple(item.get("versions", [])),
+            purl=item.get("purl"),
+            source=item.get("source"),
+            binaries=tuple(item.get("binaries", [])),
+            product=item.get("product"),
+            statement=Statement(item["statement"]) if item.get("statement") else None,
+            justification=item.get("justification"),
+            arches=tuple(item.get("arches", [])),
+            purl_name=item.get("purl_name"),
+        )
+
+    return Advisory(
+        id=data["id"],
+        format=data["format"],
+        publisher=data["publisher"],
+        epoch_policy=EpochPolicy(data["epoch_policy"]),
+        aliases=tuple(data.get("aliases", [])),
+        summary=data.get("summary", ""),
+        published=data.get("published"),
+        modified=data.get("modified"),
+        severity=data.get("severity"),
+        scores=tuple(Score(**s) for s in data.get("scores", [])),
+        affected=tuple(affected(a) for a in data.get("affected", [])),
+        references=tuple(data.get("references", [])),
+        origin=data.get("origin", ""),
+        withdrawn=data.get("withdrawn"),
+    )

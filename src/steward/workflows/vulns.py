@@ -17,7 +17,7 @@ from steward.vuln.tree import targets_for
 if TYPE_CHECKING:
     from steward.store import Store
 
-__all__ = ["VulnReport", "scan_tree", "upstream_releases"]
+__all__ = ["SyncResult", "VulnReport", "scan_tree", "sync_sources", "upstream_releases"]
 
 
 @dataclass(slots=True)
@@ -46,24 +46,38 @@ def upstream_releases(
     return result
 
 
+def _ecosystems(distro: Distro, ecosystems: Sequence[str] | None) -> Sequence[str] | None:
+    if ecosystems is not None and not ecosystems:
+        own = profile_ecosystem(distro.profile.name)
+        return (own,) if own else None
+    return ecosystems
+
+
 def scan_tree(
     distro: Distro,
     advisory_paths: Iterable[Path | str],
     *,
     ecosystems: Sequence[str] | None = (),
     upstream: Mapping[str, tuple[str, str | None, Sequence[str]]] | None = None,
+    store: Store | None = None,
 ) -> VulnReport:
-    """Match the tree against the advisories in ``advisory_paths``.
+    """Match the tree against the advisories in ``advisory_paths`` (with none given and a
+    ``store``, against the advisories ``steward vulns sync`` keeps there).
 
     ``ecosystems`` empty means the tree profile's own (``openEuler:24.03-LTS``); ``None``
     means every ecosystem (cross-distribution hints).
     """
-    read = AdvisorySet.read(advisory_paths)
-    if ecosystems is not None and not ecosystems:
-        own = profile_ecosystem(distro.profile.name)
-        ecosystems = (own,) if own else None
-    index = AdvisoryIndex(read.advisories, ecosystems)
+    ecosystems = _ecosystems(distro, ecosystems)
     packages = list(targets_for(distro))
+    paths = list(advisory_paths)
+    if not paths and store is not None:
+        from steward.store.advisories import load_advisories
+
+        names = {name for target in packages for name in target.names}
+        read = AdvisorySet(load_advisories(store, names, ecosystems))
+    else:
+        read = AdvisorySet.read(paths)
+    index = AdvisoryIndex(read.advisories, ecosystems)
     findings = match_targets(packages, index, upstream)
     return VulnReport(
         findings,
@@ -72,3 +86,31 @@ def scan_tree(
         tuple(ecosystems) if ecosystems is not None else None,
         len(packages),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """One source's sync: how many advisories it now holds, the records it could not read,
+    and whether the stored advisories were replaced (a source that gave nothing readable
+    keeps its previous import)."""
+
+    key: str
+    advisories: int
+    errors: list[RecordError]
+    replaced: bool
+
+
+def sync_sources(store: Store, sources: Iterable[Path | str]) -> list[SyncResult]:
+    """Read each source and replace its stored advisories, one transaction per source."""
+    from steward.store.advisories import replace_source
+
+    results = []
+    for source in sources:
+        key = str(Path(source).resolve())
+        read = AdvisorySet.read([source])
+        if not read.advisories and read.errors:
+            results.append(SyncResult(key, 0, read.errors, replaced=False))
+            continue
+        replace_source(store, key, read.advisories, read.errors)
+        results.append(SyncResult(key, len(read.advisories), read.errors, replaced=True))
+    return results

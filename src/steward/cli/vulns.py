@@ -187,8 +187,9 @@ def _print_table(findings: list[Any], report: Any) -> None:
     from steward.vuln.report import advisory_text, status_text
 
     table = Table(show_lines=False)
-    for column in ("package", "EVR", "advisory", "severity", "status"):
+    for column in ("package", "EVR", "advisory", "severity"):
         table.add_column(column)
+    table.add_column("status", no_wrap=True)  # the column a reader scans: never cut
     for f in findings:
         style = _STYLE.get(f.status.value, "")
         table.add_row(

@@ -232,6 +232,56 @@ def test_a_failing_build_reports_rpms_error_and_the_log(
     assert str(result.log) in result.message
 
 
+# -- the build's environment -----------------------------------------------------------------
+
+SECRETS = {
+    "GITHUB_TOKEN": "ghp_secretsecretsecret",
+    "STEWARD_TOKEN_GITLAB_COM": "glpat-secretsecret",
+    "AWS_SECRET_ACCESS_KEY": "aws-secret-value",
+    "SSH_AUTH_SOCK": "/tmp/ssh-agent.sock",
+    "GIT_ASKPASS": "/usr/bin/askpass-secret",
+}
+
+
+def read_env_dump(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def assert_no_credential(env: dict[str, str]) -> None:
+    leaked = {
+        name
+        for name, value in env.items()
+        if value in SECRETS.values() or any(w in name for w in ("TOKEN", "SECRET", "PASS", "AUTH"))
+    }
+    assert not leaked, leaked
+
+
+def test_a_build_runs_the_specs_code_without_the_callers_credentials(
+    tmp_path: Path, backend: LocalRpmbuild, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    parsed, prepared = tmp_path / "parse.env", tmp_path / "prep.env"
+    spec = write_spec(
+        tmp_path / "nosy",
+        "nosy",
+        f"%prep\nenv > {prepared}\n%files\n",
+        extra=f"%global dumped %(env > {parsed})",
+    )
+
+    srpm = backend.build_srpm(spec, spec.parent, timeout=60)
+    rpms = backend.build_rpms(spec, spec.parent, timeout=60)
+
+    assert srpm.outcome is BuildOutcome.SUCCEEDED, srpm.message
+    assert rpms.outcome is BuildOutcome.SUCCEEDED, rpms.message
+    for dump in (parsed, prepared):
+        env = read_env_dump(dump)
+        assert_no_credential(env)
+        assert env["LC_ALL"] == "C" and env["PATH"]
+        # HOME is the build's own tree: no ~/.rpmmacros, no dotfiles of the user's.
+        assert Path(env["HOME"]).is_relative_to(backend.workdir)
+
+
 # -- distribution profiles -------------------------------------------------------------------
 
 

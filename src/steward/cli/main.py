@@ -699,7 +699,7 @@ def upgrade(
         bool, typer.Option("--all-outdated", help="PATH is a tree: upgrade every outdated one.")
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
-    build: Annotated[str, typer.Option(help="none, srpm or rpms.")] = "srpm",
+    build: Annotated[str, typer.Option(help="none, srpm or rpms; runs the spec's code.")] = "srpm",
     nodeps: Annotated[
         bool, typer.Option("--nodeps", help="Build binaries without checking build deps.")
     ] = False,

@@ -15,7 +15,8 @@ cryptic failure. A host whose rpm database is empty (Debian) cannot answer that 
 the backend says so and builds with ``--nodeps`` only when asked to.
 
 Building runs code from the spec: that is what building means, and why it happens only
-here, in the private ``%_topdir``, never during a scan.
+here, in the private ``%_topdir``, never during a scan, and with a minimal environment
+(:func:`tool_environment`) that holds no credential of the caller's.
 
 What the local backend defines for ``rpmbuild`` (in ``<topdir>/steward.macros``, loaded with
 ``--load``, then ``--define`` for the build tree):
@@ -43,6 +44,7 @@ from __future__ import annotations
 
 import functools
 import os
+import pwd
 import re
 import shlex
 import shutil
@@ -79,6 +81,7 @@ EMPTY_RPMDB_MESSAGE = (
     "build dependencies cannot be verified on this host (its rpm database is empty)"
 )
 
+_DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 # Seconds between SIGTERM and SIGKILL when a build times out.
 _KILL_GRACE = 5.0
 # Seconds rpmspec may take to list the build dependencies when asked outside a build.
@@ -250,13 +253,42 @@ def _escape_body(body: str) -> str:
     return body.replace("\\", "\\\\").replace("\n", "\\\n")
 
 
-def tool_environment() -> dict[str, str]:
-    """The environment rpm's tools run in: the caller's, with untranslated messages."""
-    env = dict(os.environ)
-    # rpm's messages ("is needed by", "error:") are parsed; they must not be translated.
-    env["LC_ALL"] = "C"
-    env.pop("LANGUAGE", None)
+def tool_environment(home: Path | None = None) -> dict[str, str]:
+    """The environment rpm's tools run in: a minimal one, never the caller's.
+
+    A build runs the spec's code (``%(...)``, ``%prep``, ``%build`` ...), so it must not
+    see the caller's credentials (``GITHUB_TOKEN``, ``STEWARD_TOKEN_*``, cloud keys, an
+    ssh agent): it gets ``PATH``, ``HOME`` (``home``: the build's private tree, so no
+    ``~/.rpmmacros`` applies either; ``/nonexistent`` for queries), the user's names,
+    untranslated messages, ``TZ`` and ``TMPDIR`` (inside ``home``), and nothing else.
+    """
+    env = {
+        "PATH": os.environ.get("PATH") or _DEFAULT_PATH,
+        "HOME": str(home) if home is not None else "/nonexistent",
+        "SHELL": "/bin/sh",
+        # rpm's messages ("is needed by", "error:") are parsed; they must not be translated.
+        "LC_ALL": "C",
+        "LANG": "C",
+        "TZ": os.environ.get("TZ") or "UTC",
+    }
+    user = _user_name()
+    if user:
+        env["USER"] = env["LOGNAME"] = user
+    if home is not None:
+        env["TMPDIR"] = str(home / "tmp")
+    # Reproducible builds: the one build input that callers set on purpose.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        env["SOURCE_DATE_EPOCH"] = epoch
     return env
+
+
+@functools.cache
+def _user_name() -> str:
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return ""
 
 
 # -- the local backend -----------------------------------------------------------------------
@@ -405,7 +437,7 @@ class LocalRpmbuild:
             raise UpgradeError(UpgradeStep.BUILD, f"sources folder {sources_dir} does not exist")
         self.workdir.mkdir(parents=True, exist_ok=True)
         root = Path(tempfile.mkdtemp(prefix=f"{spec.stem}-{kind}-", dir=self.workdir))
-        for sub in ("SOURCES", "SPECS", "BUILD", "BUILDROOT", "RPMS", "SRPMS"):
+        for sub in ("SOURCES", "SPECS", "BUILD", "BUILDROOT", "RPMS", "SRPMS", "tmp"):
             (root / sub).mkdir()
         for entry in sorted(sources_dir.iterdir()):
             # Regular files only: a symlink in a package folder (which may come from anywhere)
@@ -484,7 +516,7 @@ class LocalRpmbuild:
                 stdin=subprocess.DEVNULL,
                 stdout=stdout if stdout is not None else log,
                 stderr=log,
-                env=tool_environment(),
+                env=tool_environment(top.root),
                 # A session of its own, so a timeout kills the build's children too.
                 start_new_session=True,
             )

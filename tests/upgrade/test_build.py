@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -11,13 +12,16 @@ import pytest
 from buildkit import make_package, program_patch
 
 from steward.distro.profiles import load_profile
-from steward.upgrade.build import (
-    EMPTY_RPMDB_MESSAGE,
+from steward.upgrade import builders
+from steward.upgrade.builders import (
     BuildBackend,
+    UnknownBuilderError,
+    available_builders,
+    builder_named,
+)
+from steward.upgrade.builders.local import (
+    EMPTY_RPMDB_MESSAGE,
     LocalRpmbuild,
-    UnknownBackendError,
-    available_backends,
-    backend_named,
     build_macros_text,
     host_macro_names,
     rpmdb_is_empty,
@@ -362,16 +366,36 @@ def test_build_macros_mean_to_rpm_what_the_profile_files_mean(tmp_path: Path) ->
 # -- registry --------------------------------------------------------------------------------
 
 
-def test_backends_are_found_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    local = backend_named("local", profile=None, workdir=tmp_path)
+def test_backends_are_found_by_name(tmp_path: Path) -> None:
+    local = builder_named("local", profile=None, workdir=tmp_path)
     assert isinstance(local, LocalRpmbuild) and isinstance(local, BuildBackend)
-    assert local.name == "local"
+    assert local.name == "local" and "local" in available_builders()
 
-    from steward.upgrade import build
+    with pytest.raises(UnknownBuilderError, match=r"unknown build backend 'koji'.*local"):
+        builder_named("koji", profile=None, workdir=tmp_path)
 
-    monkeypatch.setitem(build._REGISTRY, "copr", lambda **options: local)
-    assert "copr" in available_backends()
-    assert backend_named("copr") is local
 
-    with pytest.raises(UnknownBackendError, match=r"unknown build backend 'koji'.*local"):
-        backend_named("koji")
+def test_a_backend_is_added_by_adding_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "remote.py").write_text(
+        "from steward.upgrade.builders.local import LocalRpmbuild\n"
+        "NAME = 'remote'\n"
+        "class Remote(LocalRpmbuild):\n"
+        "    name = NAME\n"
+        "def make(profile, workdir):\n"
+        "    return Remote(profile, workdir)\n"
+    )
+    (folder / "notes.py").write_text('"""Not a backend: no NAME, no make."""\n')
+    monkeypatch.setattr(builders, "__path__", [*builders.__path__, str(folder)])
+    builders._modules.cache_clear()
+    try:
+        assert available_builders() == ["local", "remote"]
+        assert builder_named("remote", profile=None, workdir=tmp_path).name == "remote"
+    finally:
+        monkeypatch.undo()
+        builders._modules.cache_clear()
+        sys.modules.pop("steward.upgrade.builders.remote", None)
+        sys.modules.pop("steward.upgrade.builders.notes", None)

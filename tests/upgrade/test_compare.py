@@ -10,7 +10,7 @@ import pytest
 from buildkit import make_package
 
 from steward.distro.tree import Distro, load_tree
-from steward.upgrade.build import LocalRpmbuild
+from steward.upgrade.builders.local import LocalRpmbuild
 from steward.upgrade.compare import (
     _read_cpio,
     abidiff_verdict,

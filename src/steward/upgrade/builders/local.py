@@ -1,11 +1,6 @@
-"""Build backends: turn a spec and its sources into a source RPM and binary RPMs.
+"""The local build backend (``local``): the host's ``rpmbuild``, the default builder.
 
-A backend is anything with the :class:`BuildBackend` shape; callers get one by name from
-:func:`backend_named`, so a remote build system (OBS, Koji, Copr, EulerMaker) or an
-openEuler buildroot is added by registering a factory with :func:`register_backend`, not by
-changing the upgrade flow.
-
-:class:`LocalRpmbuild` (``"local"``) runs the host's ``rpmbuild``. Every build gets a private
+:class:`LocalRpmbuild` runs the host's ``rpmbuild``. Every build gets a private
 ``%_topdir`` under the backend's ``workdir`` (sources are copied in, never symlinked, so a
 spec's ``%prep`` cannot modify the package folder), a timeout that kills the whole process
 group, and a log file. ``rpmbuild -bs`` needs no build dependencies; for ``-bb`` the spec's
@@ -44,7 +39,6 @@ from __future__ import annotations
 
 import functools
 import os
-import pwd
 import re
 import shlex
 import shutil
@@ -52,36 +46,31 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol, runtime_checkable
+from typing import IO, Any
 
 from steward.distro.profiles import Profile
+from steward.upgrade.builders.base import DEFAULT_TIMEOUT, tool_environment
 from steward.upgrade.model import BuildOutcome, BuildResult, UpgradeError, UpgradeStep
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
     "EMPTY_RPMDB_MESSAGE",
-    "BuildBackend",
+    "NAME",
     "LocalRpmbuild",
-    "UnknownBackendError",
-    "available_backends",
-    "backend_named",
     "build_macros_text",
     "host_macro_names",
-    "register_backend",
+    "make",
     "rpmdb_is_empty",
-    "tool_environment",
 ]
 
-#: Seconds a build may take before it is killed.
-DEFAULT_TIMEOUT = 3600.0
+#: The name configuration chooses this backend by (``[build] builder = "local"``).
+NAME = "local"
 EMPTY_RPMDB_MESSAGE = (
     "build dependencies cannot be verified on this host (its rpm database is empty)"
 )
 
-_DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 # Seconds between SIGTERM and SIGKILL when a build times out.
 _KILL_GRACE = 5.0
 # Seconds rpmspec may take to list the build dependencies when asked outside a build.
@@ -113,72 +102,6 @@ _DEBUGINFO_HOOK = (
     "%{!?__debug_package:%{debug_package}}}}\\\n"
     "%%install\n"
 )
-
-
-@runtime_checkable
-class BuildBackend(Protocol):
-    """Builds a spec with the sources beside it; one method per kind of build.
-
-    ``sources_dir`` holds the files the spec names (tarballs, patches, extra sources);
-    ``spec`` may live there too. Every method returns a :class:`BuildResult` whatever
-    happens to the build; only a misconfigured backend raises.
-    """
-
-    name: str
-
-    def build_srpm(
-        self, spec: Path, sources_dir: Path, *, timeout: float = DEFAULT_TIMEOUT
-    ) -> BuildResult:
-        """Build the source RPM (proves that the spec and its sources are consistent)."""
-        ...
-
-    def build_rpms(
-        self,
-        spec: Path,
-        sources_dir: Path,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        nodeps: bool = False,
-        debuginfo: bool = False,
-    ) -> BuildResult:
-        """Build the binary RPMs; ``debuginfo`` adds ``-debuginfo`` packages (for abidiff)."""
-        ...
-
-    def missing_build_requires(self, spec: Path, sources_dir: Path) -> list[str]:
-        """The spec's build dependencies that the build environment does not provide."""
-        ...
-
-
-# -- registry ------------------------------------------------------------------------------
-
-BackendFactory = Callable[..., BuildBackend]
-_REGISTRY: dict[str, BackendFactory] = {}
-
-
-class UnknownBackendError(LookupError):
-    """No build backend is registered under the requested name."""
-
-
-def register_backend(name: str, factory: BackendFactory) -> None:
-    """Make ``backend_named(name, **options)`` call ``factory(**options)``."""
-    _REGISTRY[name] = factory
-
-
-def available_backends() -> list[str]:
-    return sorted(_REGISTRY)
-
-
-def backend_named(name: str, **options: Any) -> BuildBackend:
-    """The backend registered as ``name``, made with ``options``.
-
-    >>> backend_named("local", profile=None, workdir=Path("/tmp/builds"))  # doctest: +SKIP
-    """
-    factory = _REGISTRY.get(name)
-    if factory is None:
-        raise UnknownBackendError(
-            f"unknown build backend {name!r} (available: {', '.join(available_backends())})"
-        )
-    return factory(**options)
 
 
 # -- host facts ------------------------------------------------------------------------------
@@ -216,7 +139,7 @@ def build_macros_text(
     profile: Profile | None, *, host_macros: Collection[str], debuginfo: bool
 ) -> str:
     """The macro file a local build loads (see the module docstring for what and why)."""
-    out = ["# Written by Steward for this build; see steward.upgrade.build.", ""]
+    out = ["# Written by Steward for this build; see steward.upgrade.builders.local.", ""]
     if profile is not None:
         engine = profile.macro_engine()
         out.append(f"# Defined by profile {profile.name} and missing from the host's rpm.")
@@ -251,44 +174,6 @@ def _escape_body(body: str) -> str:
     if not body:
         return "%{nil}"
     return body.replace("\\", "\\\\").replace("\n", "\\\n")
-
-
-def tool_environment(home: Path | None = None) -> dict[str, str]:
-    """The environment rpm's tools run in: a minimal one, never the caller's.
-
-    A build runs the spec's code (``%(...)``, ``%prep``, ``%build`` ...), so it must not
-    see the caller's credentials (``GITHUB_TOKEN``, ``STEWARD_TOKEN_*``, cloud keys, an
-    ssh agent): it gets ``PATH``, ``HOME`` (``home``: the build's private tree, so no
-    ``~/.rpmmacros`` applies either; ``/nonexistent`` for queries), the user's names,
-    untranslated messages, ``TZ`` and ``TMPDIR`` (inside ``home``), and nothing else.
-    """
-    env = {
-        "PATH": os.environ.get("PATH") or _DEFAULT_PATH,
-        "HOME": str(home) if home is not None else "/nonexistent",
-        "SHELL": "/bin/sh",
-        # rpm's messages ("is needed by", "error:") are parsed; they must not be translated.
-        "LC_ALL": "C",
-        "LANG": "C",
-        "TZ": os.environ.get("TZ") or "UTC",
-    }
-    user = _user_name()
-    if user:
-        env["USER"] = env["LOGNAME"] = user
-    if home is not None:
-        env["TMPDIR"] = str(home / "tmp")
-    # Reproducible builds: the one build input that callers set on purpose.
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        env["SOURCE_DATE_EPOCH"] = epoch
-    return env
-
-
-@functools.cache
-def _user_name() -> str:
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        return ""
 
 
 # -- the local backend -----------------------------------------------------------------------
@@ -326,7 +211,7 @@ class LocalRpmbuild:
     (``<workdir>/<spec>-<kind>-XXXX``) is kept: it holds the log and the built packages.
     """
 
-    name = "local"
+    name = NAME
 
     def __init__(self, profile: Profile | None, workdir: Path) -> None:
         self.profile = profile
@@ -634,4 +519,6 @@ def _error_lines(log: Path, limit: int = 3) -> str:
     return " / ".join(errors[-limit:])
 
 
-register_backend("local", LocalRpmbuild)
+def make(profile: Profile | None, workdir: Path) -> LocalRpmbuild:
+    """This backend for a build: see :func:`steward.upgrade.builders.builder_named`."""
+    return LocalRpmbuild(profile, workdir)

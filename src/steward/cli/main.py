@@ -394,7 +394,7 @@ def check(
     from steward.workflows.storelink import open_link, tree_key
 
     # Before the network code is imported (a tenth of a second): the tree's worker
-    # processes start parsing, and the store writer is asked what it holds.
+    # processes start parsing, and the store is asked what it holds.
     pending = _start_distro(path, profile, only, config)
     resuming = resume and not only
     try:

@@ -115,12 +115,6 @@ class UpstreamState:
         except (ValueError, TypeError, KeyError, IndexError):
             return None
 
-    def releases_text(self, key: str) -> str | None:
-        """The JSON text of the memoised answer's releases under ``key``, if any."""
-        entry = self.memo.get(key)
-        text = entry.get("R") if isinstance(entry, dict) else None
-        return text if isinstance(text, str) else None
-
     def remember(self, key: str, answer: Answer) -> bool:
         """Memoise ``answer`` under ``key``; False when it cannot be stored faithfully."""
         entry = _encode_answer(answer)
@@ -382,14 +376,6 @@ class StoredReleases(Sequence[Release]):
         self._picked = picked
         self._decoded: tuple[Release, ...] | None = None
 
-    @classmethod
-    def with_text(cls, releases: Sequence[Release], text: str) -> StoredReleases:
-        """``releases`` as they are, with their rows' JSON text (a memo entry's ``R``): they
-        pickle as that text, which the store writer decodes on its own core."""
-        stored = cls(text, len(releases), {})
-        stored._decoded = tuple(releases)
-        return stored
-
     def _all(self) -> tuple[Release, ...]:
         if self._decoded is None:
             try:
@@ -399,8 +385,7 @@ class StoredReleases(Sequence[Release]):
                 raise ValueError(f"damaged memoised releases: {exc}") from None
             if len(decoded) != self._count:
                 raise ValueError("damaged memoised releases: the count differs")
-            # The text goes once decoded: the releases are at hand, and the text is
-            # only kept for those made with_text, to be sent on.
+            # The text goes once decoded: the releases are at hand.
             self._decoded, self._text = decoded, None
         return self._decoded
 
@@ -422,9 +407,3 @@ class StoredReleases(Sequence[Release]):
 
     def __repr__(self) -> str:
         return repr(self._all())
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        if self._text is not None:
-            # Pickling a string is a copy; the releases are decoded where they are read.
-            return (StoredReleases, (self._text, self._count, {}))
-        return (tuple, (self._all(),))

@@ -46,8 +46,8 @@ Run it from the repository root::
     .venv/bin/python benchmarks/monitor.py --packages 500 --scenarios cold,recheck
     .venv/bin/python benchmarks/monitor.py --packages 10000 --json results.json
 
-Needs the ``dev`` extras (nvchecker 2.22, aiohttp) plus ``lxml`` and ``zstandard`` for
-nvchecker's ``rpmrepo`` source.
+Needs the ``bench`` extra (nvchecker 2.22 and its ``rpmrepo`` source's needs):
+``STEWARD_EXTRAS=dev,bench bash scripts/setup.sh``.
 """
 
 from __future__ import annotations

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
 
+from envneeds import skip_environment
+
 RPMSPEC = "rpmspec"
 
 #: Defines passed on every run (before the caller's), so results do not depend on the
@@ -292,6 +294,8 @@ def read_corpus_options(spec_path: Path) -> CorpusOptions:
                         if short == "openeuler"
                         else [OPENEULER_MACRO_FILES[short]]
                     )
+                    if not OPENEULER_MACRO_DIR.is_dir():
+                        skip_environment(f"{OPENEULER_MACRO_DIR} (../shared/data) is absent")
                     macro_files += [OPENEULER_MACRO_DIR / n for n in names]
             elif key == "dist":
                 defines["dist"] = value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from buildkit import make_package, program_patch
+from envneeds import needs_tools
 
 from steward.distro.profiles import load_profile
 from steward.upgrade import builders
@@ -30,7 +30,7 @@ from steward.upgrade.model import BuildOutcome
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("rpmbuild") is None, reason="rpmbuild is not installed"),
+    needs_tools("rpmbuild"),
 ]
 
 SPEC_HEAD = """\

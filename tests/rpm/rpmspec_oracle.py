@@ -294,8 +294,6 @@ def read_corpus_options(spec_path: Path) -> CorpusOptions:
                         if short == "openeuler"
                         else [OPENEULER_MACRO_FILES[short]]
                     )
-                    if not OPENEULER_MACRO_DIR.is_dir():
-                        skip_environment(f"{OPENEULER_MACRO_DIR} (../shared/data) is absent")
                     macro_files += [OPENEULER_MACRO_DIR / n for n in names]
             elif key == "dist":
                 defines["dist"] = value
@@ -325,6 +323,9 @@ def read_corpus_options(spec_path: Path) -> CorpusOptions:
 def query_corpus_spec(spec_path: Path) -> RpmspecResult:
     """Run :func:`rpmspec_query` with the options the spec's header comments declare."""
     options = read_corpus_options(spec_path)
+    missing = [str(path) for path in options.macro_files if not path.is_file()]
+    if missing:
+        skip_environment(f"macro files {', '.join(missing)} (../shared/data) are absent")
     return rpmspec_query(
         spec_path,
         macro_files=options.macro_files,

@@ -62,9 +62,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 __all__ = [
     "DEFAULT_PROFILE",
     "TREE_FILE",
+    "BuildSettings",
     "Config",
     "ConfigError",
-    "BuildSettings",
     "Defaults",
     "NetworkSettings",
     "TreeConfig",

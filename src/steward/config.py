@@ -21,6 +21,9 @@ type and the closest known key. ``docs/configuration.md`` lists every key.
     packager = "Jane Doe <jane@example.org>"   # author of upgrade commits and changelogs
     tree_cache = true                # reuse unchanged packages' parsed specs between runs
 
+    [build]
+    builder = "local"                # build backend (steward.upgrade.builders): local rpmbuild
+
     [network]
     concurrency = 32                 # requests in flight, all hosts together
     per_host_concurrency = 8
@@ -59,6 +62,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 __all__ = [
     "DEFAULT_PROFILE",
     "TREE_FILE",
+    "BuildSettings",
     "Config",
     "ConfigError",
     "Defaults",
@@ -133,6 +137,15 @@ class NetworkSettings(_Section):
         return value.expanduser() if value is not None else None
 
 
+class BuildSettings(_Section):
+    """``[build]``: how ``steward upgrade`` builds."""
+
+    builder: str = Field(
+        "local",
+        description="Build backend, a module of steward.upgrade.builders (local: host rpmbuild).",
+    )
+
+
 class UpstreamSettings(_Section):
     """``[upstream]``: where backends send their requests."""
 
@@ -152,6 +165,7 @@ class _ConfigFile(_Section):
     defaults: Defaults = Field(default_factory=Defaults)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     upstream: UpstreamSettings = Field(default_factory=UpstreamSettings)
+    build: BuildSettings = Field(default_factory=BuildSettings)
     packages: PackageTables = Field(
         default_factory=dict, description="[packages.NAME]: per-package upstream tables."
     )
@@ -185,6 +199,10 @@ class Config(_ConfigFile):
     @property
     def tree_cache(self) -> bool:
         return self.defaults.tree_cache
+
+    @property
+    def builder(self) -> str:
+        return self.build.builder
 
     @property
     def base_urls(self) -> Mapping[str, str]:
@@ -254,7 +272,7 @@ def setting_origins(config: Config) -> Iterator[tuple[str, Any, str]]:
     value, ``env $NAME`` or ``default``. ``[packages]`` is one entry."""
     raw = _read_toml(config.path) if config.path is not None else {}
     origin_file = str(config.path)
-    for section in ("defaults", "network", "upstream"):
+    for section in ("defaults", "network", "upstream", "build"):
         model = getattr(config, section)
         given = raw.get(section, {})
         for name in type(model).model_fields:

@@ -117,7 +117,6 @@ def test_console_script_runs(tmp_path: Path) -> None:
 
 
 def test_console_script_check_exits_3_on_a_store_error_with_its_message(tmp_path: Path) -> None:
-    # `steward check` leaves without interpreter teardown: the code and message must survive.
     tree = make_tree(tmp_path / "tree")
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
@@ -132,22 +131,7 @@ def test_console_script_check_exits_3_on_a_store_error_with_its_message(tmp_path
     assert "store" in proc.stderr.lower()
 
 
-@pytest.mark.parametrize(
-    ("code", "status", "stderr"), [("None", 0, ""), ("3", 3, ""), ("'bye'", 1, "bye\n")]
-)
-def test_leaving_without_teardown_keeps_sys_exit_semantics(
-    code: str, status: int, stderr: str
-) -> None:
-    program = f"from steward.cli.entry import _leave; print('out', end=''); _leave({code})"
-    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
-    assert (proc.returncode, proc.stdout, proc.stderr) == (status, "out", stderr)
-
-
-@pytest.mark.parametrize("writer", ["process", "thread"])
-def test_check_with_a_store_that_cannot_open_is_a_runtime_failure(
-    tmp_path: Path, writer: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("STEWARD_WRITER", writer)
+def test_check_with_a_store_that_cannot_open_is_a_runtime_failure(tmp_path: Path) -> None:
     tree = make_tree(tmp_path / "tree")
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")

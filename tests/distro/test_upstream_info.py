@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from envneeds import needs
 
 from steward.distro.metadata import (
     DatedTag,
@@ -18,9 +19,7 @@ from steward.distro.metadata import (
 
 UPSTREAM_INFO = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "upstream-info"
 
-needs_data = pytest.mark.skipif(
-    not UPSTREAM_INFO.is_dir(), reason="../shared/data/upstream-info is not present"
-)
+needs_data = needs(UPSTREAM_INFO.is_dir(), "../shared/data/upstream-info is not present")
 
 
 def parse(text: str):

@@ -394,7 +394,7 @@ def check(
     from steward.workflows.storelink import open_link, tree_key
 
     # Before the network code is imported (a tenth of a second): the tree's worker
-    # processes start parsing, and the store writer is asked what it holds.
+    # processes start parsing, and the store is asked what it holds.
     pending = _start_distro(path, profile, only, config)
     resuming = resume and not only
     try:
@@ -699,7 +699,7 @@ def upgrade(
         bool, typer.Option("--all-outdated", help="PATH is a tree: upgrade every outdated one.")
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
-    build: Annotated[str, typer.Option(help="none, srpm or rpms.")] = "srpm",
+    build: Annotated[str, typer.Option(help="none, srpm or rpms; runs the spec's code.")] = "srpm",
     nodeps: Annotated[
         bool, typer.Option("--nodeps", help="Build binaries without checking build deps.")
     ] = False,

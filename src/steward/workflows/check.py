@@ -83,10 +83,10 @@ class CheckRun:
 
 
 def _batch_size(left: int) -> int:
-    """How many results make a batch for the writer while ``left`` packages are to come.
+    """How many results make a batch for the store while ``left`` packages are to come.
 
     Fewer at the end: the run waits for its last batch to be written, and a whole batch
-    takes the writer tens of milliseconds.
+    takes the store tens of milliseconds.
     """
     return _BATCH if left >= _BATCH else _LAST_BATCH
 
@@ -174,11 +174,11 @@ async def _run(
         )
         pending: list[CheckRecord] = []
         last_flush = time.monotonic()
-        writer_lock = asyncio.Lock()
+        store_lock = asyncio.Lock()
 
         async def flush() -> None:
             nonlocal pending, last_flush
-            async with writer_lock:
+            async with store_lock:
                 batch, pending = pending, []
                 last_flush = time.monotonic()
                 if batch:

@@ -30,8 +30,7 @@ from steward.distro.tree import Distro, PackageRecord
 from steward.rpm.editor import EditError, SpecEditor
 from steward.rpm.spec import parse_file
 from steward.rpm.version import rpmvercmp
-from steward.upgrade import build as builds
-from steward.upgrade import extract, patches, sources
+from steward.upgrade import builders, extract, patches, sources
 from steward.upgrade.model import BuildOutcome, PatchVerdict, UpgradeError, UpgradeStep
 from steward.upgrade.report import UpgradeReport, write_reports
 from steward.upgrade.specupdate import changelog_items, update_spec
@@ -284,7 +283,7 @@ def _upgrade_in(
 
     # Build: the source RPM always proves spec and sources agree; binaries when asked.
     if options.build != "none":
-        backend = builds.LocalRpmbuild(profile, out_dir / "builds")
+        backend = _builder(config, profile, out_dir / "builds")
         srpm = backend.build_srpm(spec_path, ws.package_dir, timeout=options.build_timeout)
         report.builds.append(srpm)
         if srpm.outcome is not BuildOutcome.SUCCEEDED:
@@ -313,6 +312,15 @@ def _upgrade_in(
         _propose(ws, record, options, report, config)
 
 
+def _builder(config: Config, profile: Profile, workdir: Path) -> builders.BuildBackend:
+    """The configured build backend (``[build] builder``); an unknown name fails the build."""
+    try:
+        return builders.builder_named(config.builder, profile=profile, workdir=workdir)
+    except builders.UnknownBuilderError as exc:
+        where = f"configuration {config.path}" if config.path else "configuration"
+        raise UpgradeError(UpgradeStep.BUILD, f"{where}: [build] builder: {exc}") from None
+
+
 async def _download(
     spec: Any, dest: Path, package_dir: Path, config: Config, options: UpgradeOptions,
     plan: UpgradePlan,
@@ -332,7 +340,7 @@ async def _download(
 
 def _compare_with_current(
     record: PackageRecord,
-    backend: builds.LocalRpmbuild,
+    backend: builders.BuildBackend,
     new_rpms: Sequence[Path],
     options: UpgradeOptions,
     distro: Distro | None,

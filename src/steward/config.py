@@ -30,6 +30,10 @@ type and the closest known key. ``docs/configuration.md`` lists every key.
     timeout = 30                     # seconds to wait for a response's bytes
     retries = 3
     max_response_mb = 20
+    request_deadline = 60            # seconds one request may take, retries included
+    max_quota_wait = 60              # longest wait for a rate-limit reset, else "rate-limited"
+    breaker_threshold = 5            # failures in a row after which a host is "unreachable"
+    release_cap = 5000               # releases kept per upstream, newest first
     allow_private = false            # true only for mirrors on private addresses
     key_file = "~/.config/steward/tokens.toml"   # host = "token" lines (mode 600)
 
@@ -119,6 +123,16 @@ class NetworkSettings(_Section):
     timeout: float = Field(30.0, gt=0, description="Seconds to wait for a response's bytes.")
     retries: int = Field(3, ge=0, description="Retries of a failed request.")
     max_response_mb: int = Field(20, ge=1, description="Largest response body read, in MiB.")
+    request_deadline: float = Field(
+        60.0, gt=0, description="Seconds one request may take, every retry included."
+    )
+    max_quota_wait: float = Field(
+        60.0, ge=0, description="Longest wait for a rate-limit reset; past it, 'rate-limited'."
+    )
+    breaker_threshold: int = Field(
+        5, ge=1, description="Failures in a row after which a host is 'host unreachable'."
+    )
+    release_cap: int = Field(5000, ge=1, description="Releases kept per upstream, newest first.")
     allow_private: bool = Field(
         False, description="Allow private, loopback and link-local addresses (mirrors only)."
     )

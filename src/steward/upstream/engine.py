@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +21,14 @@ from steward.distro.tree import PackageRecord
 from steward.upstream.fetch import (
     BlockedDestination,
     FetchError,
+    HostUnreachable,
     HttpStatusError,
     MalformedResponse,
     RateLimited,
     ResponseTooLarge,
     Timeout,
 )
+from steward.upstream.patterns import PatternTooSlow, compile_pattern, pattern_budget
 from steward.upstream.recommend import (
     ODD_MINOR_FROM_HISTORY,
     InvalidPolicy,
@@ -52,6 +54,7 @@ __all__ = [
     "CheckResult",
     "CheckSettings",
     "UpstreamState",
+    "cap_releases",
     "check_packages",
     "decode_state",
     "encode_state",
@@ -80,6 +83,12 @@ class CheckSettings:
     #: saw. An upstream whose responses all answer 304 reuses its stored releases. Entries
     #: are taken out of the dict as they are used, so that a run's memory stays flat.
     states: dict[str, bytes] = field(default_factory=dict)
+    #: Releases kept per upstream, newest first by the backend's order; a note says when
+    #: more were listed (one hostile response must not cost a minute and a million rows).
+    release_cap: int = 5000
+    #: Seconds a package's tag rules may spend in patterns RE2 cannot run
+    #: (:mod:`steward.upstream.patterns`); past it the package fails with ``pattern-too-slow``.
+    pattern_budget: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +129,14 @@ def error_code_for(exc: BaseException) -> str:
     """A stable code for an exception raised while checking a package."""
     if isinstance(exc, UpstreamError):
         return exc.code
+    if isinstance(exc, PatternTooSlow):
+        return "pattern-too-slow"
     if isinstance(exc, HttpStatusError):
         return "upstream-not-found" if exc.status in (404, 410) else f"http-{exc.status}"
     if isinstance(exc, RateLimited):
         return "rate-limited"
+    if isinstance(exc, HostUnreachable):
+        return "host-unreachable"
     if isinstance(exc, Timeout):
         return "timeout"
     if isinstance(exc, ResponseTooLarge):
@@ -186,9 +199,62 @@ def state_key(upstream: Upstream, ctx: SourceContext) -> str:
     return f"{upstream.key} @{ctx.base_urls.get(upstream.kind, '')}"
 
 
+def cap_releases(
+    raw: Sequence[Release], cap: int, *, newest_first: bool
+) -> tuple[Sequence[Release], str | None]:
+    """At most ``cap`` of a backend's releases, the newest by its order, and a note when
+    some were dropped.
+
+    >>> kept, note = cap_releases([Release(str(n), str(n)) for n in range(5)], 2,
+    ...                           newest_first=False)
+    >>> [r.tag for r in kept], note
+    (['3', '4'], 'upstream lists 5 releases; kept the newest 2 (release_cap)')
+    """
+    if len(raw) <= cap:
+        return raw, None
+    kept = raw[:cap] if newest_first else raw[len(raw) - cap :]
+    return kept, f"upstream lists {len(raw)} releases; kept the newest {cap} (release_cap)"
+
+
+def _patterns_of(rules: TagRules) -> Iterator[str]:
+    for pattern in (
+        rules.tag_prefix, rules.tag_pattern, rules.tag_reorder, rules.separator,
+        rules.include_regex, rules.exclude_regex, rules.from_pattern,
+    ):  # fmt: skip
+        if pattern is not None:
+            yield pattern
+
+
+def _read_releases(
+    raw: Sequence[Release], upstream: Upstream, tags: bool
+) -> tuple[list[Release], list[str], list[Release]]:
+    """:func:`releases_for`, and the tags the rules dropped that may show the rules went
+    stale (not when no tag matched them: releases_for read every tag without them then)."""
+    releases, notes = releases_for(raw, upstream, tags=tags)
+    outside = releases_outside_rules(raw, upstream.rules) if tags and not notes else []
+    return releases, notes, outside
+
+
+def _budgeted_releases(
+    raw: Sequence[Release], upstream: Upstream, tags: bool, seconds: float
+) -> tuple[list[Release], list[str], list[Release]]:
+    with pattern_budget(seconds):
+        return _read_releases(raw, upstream, tags)
+
+
+async def _versions_of(
+    raw: Sequence[Release], upstream: Upstream, tags: bool, settings: CheckSettings
+) -> tuple[list[Release], list[str], list[Release]]:
+    """:func:`_read_releases`, in a thread under the package's pattern budget when one of
+    its patterns needs the backtracking engine (so the event loop never waits for it)."""
+    if not any(compile_pattern(p).engine == "regex" for p in _patterns_of(upstream.rules)):
+        return _read_releases(raw, upstream, tags)
+    return await asyncio.to_thread(_budgeted_releases, raw, upstream, tags, settings.pattern_budget)
+
+
 async def _upstream_releases(
-    module: Any, upstream: Upstream, ctx: SourceContext, stored: bytes | None
-) -> tuple[UpstreamState | None, Sequence[Release], bool]:
+    module: Any, upstream: Upstream, ctx: SourceContext, stored: bytes | None, cap: int
+) -> tuple[UpstreamState | None, Sequence[Release], bool, str | None]:
     """The upstream's state (``None`` when nothing could be revalidated next time), the
     backend's releases, and whether the stored state still holds.
 
@@ -199,12 +265,13 @@ async def _upstream_releases(
     """
     previous = decode_state(stored) if stored is not None else None
     if previous is not None and await ctx.fetcher.revalidate(previous.validators):
-        return previous, (), True
+        return previous, (), True, None
     with recording_validators() as seen:
         raw = await module.fetch(upstream, ctx)
+    raw, capped = cap_releases(raw, cap, newest_first=getattr(module, "NEWEST_FIRST", False))
     if seen and all(v.usable for v in seen):
-        return UpstreamState(tuple(seen), raw), raw, False
-    return None, raw, False
+        return UpstreamState(tuple(seen), raw), raw, False, capped
+    return None, raw, False, capped
 
 
 def _policy_for(base: Policy, config: Mapping[str, Any] | None) -> Policy:
@@ -262,8 +329,10 @@ async def check_package(
         key = state_key(upstream, ctx)
         # Taken out: only the first of the packages sharing the upstream reads it.
         stored = settings.states.pop(key, None)
-        state, raw, unchanged = await ctx.shared.get(
-            f"releases:{upstream.key}", lambda: _upstream_releases(module, found, ctx, stored)
+        cap = settings.release_cap
+        state, raw, unchanged, capped = await ctx.shared.get(
+            f"releases:{upstream.key}",
+            lambda: _upstream_releases(module, found, ctx, stored, cap),
         )
         if _follows_gnome_numbering(upstream) and "gnome_odd_minor" not in (config or {}):
             policy = dataclasses.replace(policy, gnome_odd_minor=ODD_MINOR_FROM_HISTORY)
@@ -276,13 +345,12 @@ async def check_package(
                 try:
                     raw = state.releases
                 except ValueError:  # a damaged stored state: ask upstream afresh
-                    state, raw, unchanged = await _upstream_releases(module, found, ctx, None)
-            releases, notes = releases_for(raw, upstream, tags=module.TAGS)
-            # Tags the rules dropped may show the rules went stale (not when no tag matched
-            # them: releases_for read every tag without them then).
-            outside = (
-                releases_outside_rules(raw, upstream.rules) if module.TAGS and not notes else []
-            )
+                    state, raw, unchanged, capped = await _upstream_releases(
+                        module, found, ctx, None, cap
+                    )
+            releases, notes, outside = await _versions_of(raw, upstream, module.TAGS, settings)
+            if capped is not None:
+                notes.insert(0, capped)
             releases, recommendation = recommend_from_tags(
                 record.version, releases, outside, policy
             )

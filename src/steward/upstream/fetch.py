@@ -104,6 +104,7 @@ __all__ = [
     "FetchResult",
     "FetchStats",
     "Fetcher",
+    "HostUnreachable",
     "HttpCache",
     "HttpStatusError",
     "MalformedResponse",
@@ -132,6 +133,7 @@ _DURATION_FIELDS = (
     "connect_timeout",
     "read_timeout",
     "total_timeout",
+    "request_deadline",
     "backoff_base",
     "backoff_cap",
     "max_retry_after",
@@ -240,6 +242,11 @@ class TooManyRedirects(FetchError):
     """More than ``max_redirects`` redirects."""
 
 
+class HostUnreachable(ConnectionFailed):
+    """The host's circuit breaker is open: it failed ``breaker_threshold`` times in a row
+    (connection failures or time-outs), so the rest of the run does not ask it again."""
+
+
 # --------------------------------------------------------------------------- configuration
 
 
@@ -252,7 +259,13 @@ class FetchConfig:
     """How the engine behaves. Times are seconds; every field has a polite default.
 
     ``total_timeout`` bounds one attempt from connect to the last body byte (so a server that
-    trickles bytes cannot hold a slot forever); ``read_timeout`` bounds each wait for bytes.
+    trickles bytes cannot hold a slot forever); ``read_timeout`` bounds each wait for bytes;
+    ``request_deadline`` bounds a whole :meth:`Fetcher.get`, every attempt, redirect and
+    backoff together (time spent queueing for a slot or a quota reset is not counted).
+    ``max_rate_limit_wait`` is the longest a request waits for a host's quota to refill;
+    a reset further away fails the request at once with :class:`RateLimited`.
+    ``breaker_threshold`` consecutive connection failures or time-outs at one host open its
+    circuit breaker: every later request to it fails at once with :class:`HostUnreachable`.
     ``base_url_overrides`` maps a logical base such as ``"https://api.github.com"`` to where
     requests for it really go (a mirror, an enterprise instance, a loopback test server);
     credentials, the HTTP cache and error messages keep using the logical URL.
@@ -263,12 +276,14 @@ class FetchConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     total_timeout: float = 120.0
+    request_deadline: float = 60.0
     max_retries: int = 3
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     max_retry_after: float = 120.0
     rate_limit_reserve: int = 10
-    max_rate_limit_wait: float = 600.0
+    max_rate_limit_wait: float = 60.0
+    breaker_threshold: int = 5
     max_response_bytes: int = 20 * MiB
     max_redirects: int = 5
     user_agent: str = field(default_factory=_default_user_agent)
@@ -277,7 +292,12 @@ class FetchConfig:
     base_url_overrides: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("concurrency", "per_host_concurrency", "max_response_bytes"):
+        for name in (
+            "concurrency",
+            "per_host_concurrency",
+            "max_response_bytes",
+            "breaker_threshold",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"fetch setting {name} must be at least 1")
         for name in ("max_retries", "rate_limit_reserve", "max_redirects"):
@@ -658,6 +678,61 @@ class _QuotaBook:
         return info
 
 
+class _Breaker:
+    """Per-host circuit breakers: ``threshold`` consecutive connection failures or time-outs
+    open a host's breaker for the rest of the fetcher's life; any response closes the count."""
+
+    def __init__(self, threshold: int) -> None:
+        self._threshold = threshold
+        self._failures: dict[str, int] = {}
+        self._open: dict[str, str] = {}  # host -> the failure that opened it
+
+    def check(self, host: str, safe_url: str) -> None:
+        reason = self._open.get(host)
+        if reason is not None:
+            raise HostUnreachable(
+                f"host unreachable: {host} failed {self._threshold} times in a row (last: "
+                f"{reason}); not requesting {safe_url}",
+                url=safe_url,
+                attempts=0,
+            )
+
+    def failed(self, host: str, error: FetchError) -> None:
+        count = self._failures.get(host, 0) + 1
+        self._failures[host] = count
+        if count >= self._threshold and host not in self._open:
+            self._open[host] = str(error)
+            logger.warning("%s failed %d times in a row; giving up on it for this run", host, count)
+
+    def answered(self, host: str) -> None:
+        if self._failures.get(host):
+            self._failures[host] = 0
+
+
+class _Deadline:
+    """What is left of one request's ``request_deadline``; it starts with the first attempt,
+    so time spent queueing for a host slot or a quota reset does not count."""
+
+    __slots__ = ("ends", "seconds")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends: float | None = None
+
+    def left(self) -> float:
+        if self.ends is None:
+            self.ends = time.monotonic() + self.seconds
+        return self.ends - time.monotonic()
+
+    def expired(self, safe_url: str, attempts: int) -> Timeout:
+        return Timeout(
+            f"timed out fetching {safe_url}: no complete answer within the "
+            f"{self.seconds:g} s request deadline ({attempts} attempt(s))",
+            url=safe_url,
+            attempts=attempts,
+        )
+
+
 # --------------------------------------------------------------------------- transport
 
 # An "async with" that limits nothing (asyncio's nullcontext is reusable and reentrant).
@@ -831,6 +906,7 @@ class Fetcher:
         self._global = asyncio.Semaphore(self.config.concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self._quotas = _QuotaBook(self.config.rate_limit_reserve, self.config.max_rate_limit_wait)
+        self._breaker = _Breaker(self.config.breaker_threshold)
         self._overrides = sorted(
             self.config.base_url_overrides.items(), key=lambda item: len(item[0]), reverse=True
         )
@@ -1096,6 +1172,8 @@ class Fetcher:
         """
         token = self._credentials.for_host(scope) if scope else None
         target_origin = _origin(target)
+        # Downloads have their own per-attempt timeout: large files take longer than API calls.
+        deadline = _Deadline(self.config.request_deadline if sink is None else math.inf)
         hop, attempts, redirects = target, 0, 0
         while True:
             hop_headers = dict(request_headers)
@@ -1110,7 +1188,7 @@ class Fetcher:
                     hop_headers.pop(name, None)
             quota_key = (origin, scope if token is not None else "")
             response, sent = await self._send_with_retries(
-                safe_url, hop, hop_headers, quota_key, sink
+                safe_url, hop, hop_headers, quota_key, deadline, sink
             )
             attempts += sent
             location = response.headers.get("location")
@@ -1174,9 +1252,11 @@ class Fetcher:
         hop: URL,
         headers: dict[str, str],
         quota_key: tuple[str, str],
+        deadline: _Deadline,
         sink: _PartFile | None = None,
     ) -> tuple[_Response, int]:
-        """One hop, retried on timeouts, connection failures, 5xx and 429.
+        """One hop, retried on timeouts, connection failures, 5xx and 429, within the
+        request's deadline and while the host's breaker stays closed.
 
         With a ``sink`` the body streams to its file and each retry resumes where it stopped.
         """
@@ -1185,14 +1265,19 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                response = await self._send_once(safe_url, hop, headers, quota_key, sink)
+                response = await self._send_once(safe_url, hop, headers, quota_key, deadline, sink)
+            except HostUnreachable:
+                raise
             except (Timeout, ConnectionFailed) as exc:
+                exc.attempts = attempt
                 if attempt > config.max_retries:
-                    exc.attempts = attempt
                     raise
+                self._breaker.check(_origin(hop), safe_url)
                 delay = full_jitter_delay(
                     attempt, config.backoff_base, config.backoff_cap, self._rng
                 )
+                if delay >= deadline.left():
+                    raise deadline.expired(safe_url, attempt) from None
                 logger.info("retrying %s in %.2f s after: %s", safe_url, delay, exc)
                 await self._pause(delay)
                 continue
@@ -1214,13 +1299,13 @@ class Fetcher:
 
             retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
             too_long = retry_after is not None and retry_after > config.max_retry_after
-            if too_long or attempt > config.max_retries:
-                raise self._give_up(safe_url, response, retry_after, attempt)
             delay = (
                 retry_after
                 if retry_after is not None
                 else full_jitter_delay(attempt, config.backoff_base, config.backoff_cap, self._rng)
             )
+            if too_long or attempt > config.max_retries or delay >= deadline.left():
+                raise self._give_up(safe_url, response, retry_after, attempt)
             logger.info("HTTP %d from %s; retrying in %.2f s", status, safe_url, delay)
             await self._pause(delay)
 
@@ -1261,6 +1346,7 @@ class Fetcher:
         hop: URL,
         headers: dict[str, str],
         quota_key: tuple[str, str],
+        deadline: _Deadline,
         sink: _PartFile | None = None,
     ) -> _Response:
         if hop.scheme not in ALLOWED_SCHEMES:
@@ -1272,13 +1358,24 @@ class Fetcher:
                 reason=f"scheme {hop.scheme!r}",
             )
         await self._vet_ip_literal(safe_url, hop)
+        host = _origin(hop)
+        self._breaker.check(host, safe_url)
         await self._quotas.acquire(quota_key, safe_url)
         recorded = False
         try:
             # Host slot first: waiting for a busy host must not hold a global slot.
             async with self._host_slots(quota_key[0]), self._global:
+                self._breaker.check(host, safe_url)  # it may have opened while we queued
+                left = deadline.left()
+                if left <= 0:
+                    raise deadline.expired(safe_url, 0)
                 self._requests += 1
-                response = await self._exchange(safe_url, hop, headers, sink)
+                try:
+                    response = await self._exchange(safe_url, hop, headers, left, sink)
+                except (Timeout, ConnectionFailed) as exc:
+                    self._breaker.failed(host, exc)
+                    raise
+                self._breaker.answered(host)
             self._quotas.record(quota_key, response.headers)
             recorded = True
             logger.debug("GET %s -> %d", safe_url, response.status)
@@ -1321,9 +1418,10 @@ class Fetcher:
         safe_url: str,
         hop: URL,
         headers: dict[str, str],
+        left: float,
         sink: _PartFile | None = None,
     ) -> _Response:
-        timeout = self.config.total_timeout if sink is None else sink.timeout
+        timeout = min(left, self.config.total_timeout if sink is None else sink.timeout)
         if sink is not None:
             headers = sink.request_headers(headers)
         session = self._http()

@@ -35,6 +35,7 @@ from enum import StrEnum
 from typing import Final, Literal, NamedTuple
 
 from steward.rpm.version import rpmvercmp, version_key
+from steward.upstream.patterns import Pattern, PatternError, compile_pattern
 
 __all__ = [
     "Classification",
@@ -78,11 +79,11 @@ subpattern at position 1
     """
 
 
-@functools.lru_cache(maxsize=4096)
-def _compile(key: str, pattern: str) -> re.Pattern[str]:
+def _compile(key: str, pattern: str) -> Pattern:
+    # Patterns come from untrusted metadata: compile_pattern picks an engine that cannot hang.
     try:
-        return re.compile(pattern)
-    except re.error as error:
+        return compile_pattern(pattern)
+    except PatternError as error:
         raise InvalidTagRules(f"{key} {pattern!r}: {error}") from None
 
 
@@ -152,8 +153,9 @@ class TagRules:
             return
         if new is None:
             raise InvalidTagRules(f"{key} {pattern!r}: {new_key} is missing")
+        _compile(key, pattern)
         try:  # re.sub checks group references in the template even when nothing matches
-            _compile(key, pattern).sub(new, "")
+            re.compile(pattern).sub(new, "")  # on empty text: no engine can run away
         except (re.error, IndexError) as error:
             raise InvalidTagRules(f"{new_key} {new!r}: {error}") from None
 

@@ -99,6 +99,9 @@ def fetch_config(config: Config, concurrency: int | None) -> FetchConfig:
         read_timeout=net.timeout,
         total_timeout=max(net.timeout * 4, net.timeout),
         max_retries=net.retries,
+        request_deadline=net.request_deadline,
+        max_rate_limit_wait=net.max_quota_wait,
+        breaker_threshold=net.breaker_threshold,
         max_response_bytes=net.max_response_mb * MiB,
         allow_private=net.allow_private,
         base_url_overrides=net.base_url_overrides,
@@ -171,6 +174,7 @@ async def _run(
             package_configs=package_configs(distro, config),
             url_rewrites=config.url_rewrites,
             states=states,
+            release_cap=config.network.release_cap,
         )
         pending: list[CheckRecord] = []
         last_flush = time.monotonic()

@@ -19,6 +19,7 @@ from steward.upstream.versions import Release
 
 KIND = "crates"
 TAGS = False
+NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
 
 PUBLIC_BASE = "https://crates.io"
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")

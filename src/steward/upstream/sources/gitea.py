@@ -32,6 +32,7 @@ from steward.upstream.versions import Release
 
 KIND = "gitea"
 TAGS = True
+NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
 
 _PAGE = 50
 

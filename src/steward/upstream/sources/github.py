@@ -27,6 +27,7 @@ from steward.upstream.versions import Release
 
 KIND = "github"
 TAGS = True
+NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
 
 _REQUEST: dict[str, Any] = {
     "accept": "application/vnd.github+json",

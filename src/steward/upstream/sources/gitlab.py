@@ -32,6 +32,7 @@ from steward.upstream.versions import Release
 
 KIND = "gitlab"
 TAGS = True
+NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
 
 
 async def fetch(upstream: Upstream, ctx: SourceContext) -> list[Release]:

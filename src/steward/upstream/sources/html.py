@@ -37,6 +37,8 @@ from typing import Literal
 from urllib.parse import unquote, urljoin, urlsplit
 
 from steward.upstream.fetch import FetchResult, HttpStatusError
+from steward.upstream.patterns import Match as PatternMatch
+from steward.upstream.patterns import Pattern, PatternError, compile_pattern
 from steward.upstream.sources.base import (
     SourceContext,
     Upstream,
@@ -71,7 +73,7 @@ class HtmlOptions:
     """The page to read, the pattern that finds versions in it, and how to apply it."""
 
     url: str
-    pattern: re.Pattern[str]
+    pattern: Pattern
     match: Match
 
     @classmethod
@@ -89,8 +91,8 @@ class HtmlOptions:
                 )
             text = rf"{re.escape(name)}-(\d[^/]*?){_ARCHIVES}"
         try:
-            pattern = re.compile(text)
-        except re.error as exc:
+            pattern = compile_pattern(text)
+        except PatternError as exc:
             raise UpstreamConfigError(f"{upstream.kind}: bad pattern {text!r}: {exc}") from None
         default: Match = "text" if upstream.kind == "regex" or upstream.option("regex") else "links"
         match = upstream.option("match", default)
@@ -267,7 +269,7 @@ def listing_date(text: str) -> datetime | None:
         return None
 
 
-def releases_in_listing(listing: Listing, pattern: re.Pattern[str]) -> list[Release]:
+def releases_in_listing(listing: Listing, pattern: Pattern) -> list[Release]:
     """One release per version the pattern finds in the listing's links.
 
     When several links name one version (the tarball and its ``.sig``), the shortest file
@@ -291,11 +293,11 @@ def releases_in_listing(listing: Listing, pattern: re.Pattern[str]) -> list[Rele
     ]
 
 
-def releases_in_text(text: str, pattern: re.Pattern[str], url: str) -> list[Release]:
+def releases_in_text(text: str, pattern: Pattern, url: str) -> list[Release]:
     """One release per version matched anywhere in ``text``, in page order (nvchecker's
     ``regex`` source: the first group, or the whole match for a pattern without groups).
 
-    >>> found = releases_in_text("v1.2 and v1.3, v1.2", re.compile(r"v([\\d.]+\\d)"), "u")
+    >>> found = releases_in_text("v1.2 and v1.3, v1.2", compile_pattern(r"v([\\d.]+\\d)"), "u")
     >>> [release.version for release in found]
     ['1.2', '1.3']
     """
@@ -307,7 +309,7 @@ def releases_in_text(text: str, pattern: re.Pattern[str], url: str) -> list[Rele
     return [Release(tag=version, version=version, url=url) for version in versions]
 
 
-def version_in_match(m: re.Match[str] | None) -> str | None:
+def version_in_match(m: PatternMatch | None) -> str | None:
     """The version a pattern's match names: group ``version``, else group 1, else the whole
     match; None when there is no match or the group took no part in it."""
     if m is None:
@@ -323,10 +325,10 @@ def version_in_match(m: re.Match[str] | None) -> str | None:
     return value.strip() or None
 
 
-def literal_prefix(pattern: re.Pattern[str]) -> str:
+def literal_prefix(pattern: Pattern) -> str:
     """The literal text every match of ``pattern`` starts with (``""`` when unsure).
 
-    >>> [literal_prefix(re.compile(p)) for p in (r"bc-(.*).tar.gz", r"^dvd\\+rw-(.*)",
+    >>> [literal_prefix(compile_pattern(p)) for p in (r"bc-(.*).tar.gz", r"^dvd\\+rw-(.*)",
     ...     r"abc?d", r"a|b", r"(?i)bc-(.*)", r"x+y")]
     ['bc-', 'dvd+rw-', 'ab', '', '', 'x']
     """
@@ -355,10 +357,10 @@ def literal_prefix(pattern: re.Pattern[str]) -> str:
     return "".join(out)
 
 
-def _matches_whole_path(pattern: re.Pattern[str]) -> bool:
+def _matches_whole_path(pattern: Pattern) -> bool:
     """Whether the pattern names folders: a ``/`` outside a character class, before the end.
 
-    >>> [_matches_whole_path(re.compile(p)) for p in (r"v(.*)/", r"a-([^/]*)$", r"bc/bc-(.*)")]
+    >>> [_matches_whole_path(compile_pattern(p)) for p in (r"v(.*)/", r"a-([^/]*)$", r"bc/bc-(.*)")]
     [False, False, True]
     """
     end = len(pattern.pattern.rstrip("$").rstrip("/"))

@@ -35,6 +35,7 @@ from steward.upstream.versions import Release, compare_versions
 
 KIND = "metacpan"
 TAGS = False
+NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
 
 PUBLIC_BASE = "https://fastapi.metacpan.org"
 _DIST = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")

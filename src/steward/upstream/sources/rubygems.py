@@ -19,6 +19,7 @@ from steward.upstream.versions import Release
 
 KIND = "rubygems"
 TAGS = False
+NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
 
 PUBLIC_BASE = "https://rubygems.org"
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")

@@ -28,6 +28,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 from steward.upstream.fetch import HttpStatusError
+from steward.upstream.patterns import Pattern, PatternError, compile_pattern
 from steward.upstream.sources.base import (
     SourceContext,
     Upstream,
@@ -40,6 +41,7 @@ from steward.upstream.versions import Release
 
 KIND = "sourceforge"
 TAGS = True
+NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
 
 PUBLIC_BASE = "https://sourceforge.net"
 _PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -59,7 +61,7 @@ class SourceforgeOptions:
 
     project: str
     path: str
-    pattern: re.Pattern[str] | None
+    pattern: Pattern | None
 
     @classmethod
     def from_upstream(cls, upstream: Upstream) -> SourceforgeOptions:
@@ -69,8 +71,8 @@ class SourceforgeOptions:
         path = "/" + (upstream.option("path") or "").strip().strip("/")
         text = upstream.option("pattern")
         try:
-            pattern = re.compile(text) if text is not None else None
-        except re.error as exc:
+            pattern = compile_pattern(text) if text is not None else None
+        except PatternError as exc:
             raise UpstreamConfigError(f"sourceforge: bad pattern {text!r}: {exc}") from None
         return cls(project, path, pattern)
 
@@ -124,7 +126,7 @@ def releases_from_rss(body: bytes, options: SourceforgeOptions, url: str) -> lis
     return list(found.values())
 
 
-def _tag(folder: str, filename: str, pattern: re.Pattern[str] | None) -> str | None:
+def _tag(folder: str, filename: str, pattern: Pattern | None) -> str | None:
     if pattern is not None:
         return version_in_match(pattern.fullmatch(filename))
     if any(char.isdigit() for char in folder):

@@ -36,6 +36,13 @@ from steward.upstream.recommend import (
     Recommendation,
     recommend_from_tags,
 )
+from steward.upstream.redact import (
+    REDACTED,
+    needs_redaction,
+    redact_text,
+    redact_url,
+    restore_url,
+)
 from steward.upstream.resolve import NoUpstream, resolve_upstream
 from steward.upstream.sources import backend
 from steward.upstream.sources.base import SourceContext, Upstream, UpstreamError
@@ -46,7 +53,7 @@ from steward.upstream.state import (
     encode_state,
     fingerprint,
 )
-from steward.upstream.validators import recording_validators
+from steward.upstream.validators import Validator, recording_validators
 from steward.upstream.versions import Release, TagRules, read_tag
 
 __all__ = [
@@ -264,14 +271,55 @@ async def _upstream_releases(
     the validators of what it read.
     """
     previous = decode_state(stored) if stored is not None else None
-    if previous is not None and await ctx.fetcher.revalidate(previous.validators):
+    if previous is not None and await ctx.fetcher.revalidate(
+        _restored(previous.validators, upstream)
+    ):
         return previous, (), True, None
     with recording_validators() as seen:
         raw = await module.fetch(upstream, ctx)
     raw, capped = cap_releases(raw, cap, newest_first=getattr(module, "NEWEST_FIRST", False))
+    raw = _redacted_releases(raw)
     if seen and all(v.usable for v in seen):
-        return UpstreamState(tuple(seen), raw), raw, False, capped
+        return UpstreamState(_redacted_validators(seen), raw), raw, False, capped
     return None, raw, False, capped
+
+
+# -- secrets: nothing a result or a stored state holds may carry one (see upstream.redact)
+
+
+def _public(upstream: Upstream) -> Upstream:
+    """``upstream`` as results, keys and output show it: secrets in its URLs redacted."""
+    project = redact_url(upstream.project)
+    options = {k: redact_url(v) if "://" in v else v for k, v in upstream.options.items()}
+    if project == upstream.project and options == upstream.options:
+        return upstream
+    return dataclasses.replace(upstream, project=project, options=options)
+
+
+def _urls_of(upstream: Upstream) -> list[str]:
+    return [upstream.project, *(v for v in upstream.options.values() if "://" in v)]
+
+
+def _redacted_releases(raw: Sequence[Release]) -> Sequence[Release]:
+    if not any(r.url is not None and needs_redaction(r.url) for r in raw):
+        return raw
+    return [dataclasses.replace(r, url=redact_url(r.url)) if r.url is not None else r for r in raw]
+
+
+def _redacted_validators(seen: Sequence[Validator]) -> tuple[Validator, ...]:
+    return tuple(
+        dataclasses.replace(v, url=redact_url(v.url)) if needs_redaction(v.url) else v for v in seen
+    )
+
+
+def _restored(validators: Sequence[Validator], upstream: Upstream) -> tuple[Validator, ...]:
+    """Stored validators with their URLs' secrets back, from the package's own upstream."""
+    return tuple(
+        dataclasses.replace(v, url=restore_url(v.url, _urls_of(upstream)))
+        if REDACTED in v.url
+        else v
+        for v in validators
+    )
 
 
 def _policy_for(base: Policy, config: Mapping[str, Any] | None) -> Policy:
@@ -321,12 +369,13 @@ async def check_package(
                 record.version,
                 None,
                 error_code=found.code,
-                error_message=found.reason,
+                error_message=redact_text(found.reason),
                 elapsed=time.monotonic() - started,
             )
         upstream = found
+        public = _public(found)
         module = backend(upstream.kind)
-        key = state_key(upstream, ctx)
+        key = state_key(public, ctx)
         # Taken out: only the first of the packages sharing the upstream reads it.
         stored = settings.states.pop(key, None)
         cap = settings.release_cap
@@ -361,7 +410,7 @@ async def check_package(
         return CheckResult(
             record.name,
             record.version,
-            upstream,
+            public,
             answer.releases,
             answer.recommendation,
             notes=answer.notes,
@@ -374,11 +423,11 @@ async def check_package(
         raise
     except Exception as exc:  # one package's failure is that package's result
         code = "bad-config" if isinstance(exc, InvalidPolicy) else error_code_for(exc)
-        message = str(exc) or exc.__class__.__name__
+        message = redact_text(str(exc)) or exc.__class__.__name__
         return CheckResult(
             record.name,
             record.version,
-            upstream,
+            _public(upstream) if upstream is not None else None,
             error_code=code,
             error_message=message,
             elapsed=time.monotonic() - started,
@@ -458,11 +507,12 @@ async def check_packages(
         # ten thousand waiting coroutines cost memory and scheduling for nothing.
         for index, record in pending:
             result = await check_package(record, ctx, settings, resolved=resolved[index])
-            if result.upstream is not None:
-                left = users.get(result.upstream.key, 0) - 1
-                users[result.upstream.key] = left
+            found = resolved[index]
+            if isinstance(found, Upstream):  # its own key: the result's is redacted
+                left = users.get(found.key, 0) - 1
+                users[found.key] = left
                 if left <= 0:
-                    ctx.shared.forget(f"releases:{result.upstream.key}")
+                    ctx.shared.forget(f"releases:{found.key}")
             if keep:
                 results[index] = result
             elif on_result is not None:

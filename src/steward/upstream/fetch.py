@@ -62,7 +62,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Protocol, Self
-from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import orjson
@@ -74,9 +74,7 @@ from steward import __version__
 from steward.config import ConfigError
 from steward.upstream.credentials import (
     CREDENTIAL_HEADERS,
-    SECRET_WORDS,
     Credentials,
-    looks_secret,
 )
 from steward.upstream.guard import (
     ALLOWED_SCHEMES,
@@ -86,6 +84,7 @@ from steward.upstream.guard import (
     resolve_host,
     vet_destination,
 )
+from steward.upstream.redact import redact_url
 from steward.upstream.validators import (
     Validator,
     no_recording,
@@ -138,10 +137,6 @@ _DURATION_FIELDS = (
     "backoff_cap",
     "max_retry_after",
     "max_rate_limit_wait",
-)
-# A query that might name a secret (or an unparseable URL): redact_url looks closer.
-_MAYBE_SECRET_QUERY = re.compile(
-    r"\?.*(?:" + "|".join(SECRET_WORDS) + r")|[^\x21-\x7e]", re.IGNORECASE | re.DOTALL
 )
 # A server that answers Range requests inconsistently gets this many fresh starts, then an error.
 _MAX_DOWNLOAD_RESTARTS = 2
@@ -460,34 +455,6 @@ class FetchStats:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def redact_url(url: str) -> str:
-    """``url`` with user-info passwords and secret-looking query values replaced.
-
-    >>> redact_url("https://u:pw@h.example/p?access_token=abc&page=2")
-    'https://u:REDACTED@h.example/p?access_token=REDACTED&page=2'
-    """
-    if "@" not in url and not _MAYBE_SECRET_QUERY.search(url):
-        return url  # the common case: nothing to hide, and urlsplit is not free
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable URL>"
-    netloc = parts.netloc
-    if parts.password is not None:
-        userinfo, _, hostport = netloc.rpartition("@")
-        netloc = f"{userinfo.partition(':')[0]}:REDACTED@{hostport}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(looks_secret(name) for name, _ in pairs):
-            query = "&".join(
-                f"{quote(name, safe='')}="
-                + ("REDACTED" if looks_secret(name) else quote(value, safe=""))
-                for name, value in pairs
-            )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def full_jitter_delay(retry: int, base: float, cap: float, rng: random.Random) -> float:

@@ -8,7 +8,6 @@ interrupting a writer with SIGKILL, and the speed of a 10,000-package batch.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import os
@@ -17,20 +16,15 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from steward.store import CheckRecord, Store, StoreError, database_url
 from steward.store.db import DB_ENV, SCHEMA_REVISION, alembic_config
-from steward.store.httpcache import StoreHttpCache
 from steward.store.models import Base
-from steward.upstream.fetch import CachedResponse, FetchConfig, Fetcher, HttpCache
 from steward.upstream.recommend import Status, recommend_version
 from steward.upstream.sources.base import Upstream
 from steward.upstream.state import unpack_state
@@ -320,79 +314,6 @@ class StoreContract:
         run = store.run(run_id)
         assert run is not None and (run.packages_done, run.failures) == (1, 0)
 
-    def test_http_cache_serves_stored_responses_after_reopening(self, store: Store) -> None:
-        url = "https://api.github.com/repos/curl/curl/releases?per_page=100"
-        response = CachedResponse(
-            '"abc"', "Mon, 01 Jan 2024 00:00:00 GMT", b"[]" * 5000, {"content-type": "json"}
-        )
-
-        async def scenario() -> tuple[CachedResponse | None, CachedResponse | None]:
-            cache: HttpCache = store.http_cache()  # the fetch engine's protocol
-            missing = await cache.lookup(url)
-            await cache.store(url, response)
-            return missing, await cache.lookup(url)
-
-        missing, buffered = asyncio.run(scenario())
-        assert missing is None and buffered == response
-
-        store.http_cache().flush()
-        assert store.cached_response(url) == response
-        assert store.cached_response(url + "&page=2") is None
-
-    def test_buffered_http_responses_are_written_with_the_next_result_batch(
-        self, store: Store
-    ) -> None:
-        url = "https://pypi.org/pypi/requests/json"
-        response = CachedResponse("W/1", None, b"{}", {"etag": "W/1"})
-        asyncio.run(store.http_cache().store(url, response))
-        assert store.cached_response(url) is None  # still buffered
-
-        store.record_results(None, [checked("a", "1.0", releases("1.0"))])
-
-        assert store.http_cache().pending == 0
-        assert store.cached_response(url) == response
-
-    def test_large_buffered_bodies_are_written_without_waiting_for_a_batch(
-        self, store: Store
-    ) -> None:
-        cache = StoreHttpCache(store, flush_bytes=64 * 1024)
-        small = CachedResponse("s", None, b"x" * 1024, {})
-        large = CachedResponse("l", None, b"y" * 64 * 1024, {})
-
-        asyncio.run(cache.store("https://a/small", small))
-        assert cache.pending == 1 and store.cached_response("https://a/small") is None
-        asyncio.run(cache.store("https://a/repodata", large))
-
-        assert cache.pending == 0
-        assert store.cached_response("https://a/small") == small
-        assert store.cached_response("https://a/repodata") == large
-
-    def test_a_newer_response_replaces_the_cached_one(self, store: Store) -> None:
-        url = "https://registry.npmjs.org/left-pad"
-        store.store_responses({url: CachedResponse("1", None, b"old", {})})
-        store.store_responses({url: CachedResponse("2", None, b"new", {})})
-
-        cached = store.cached_response(url)
-        assert cached is not None and (cached.etag, cached.body) == ("2", b"new")
-
-    def test_http_cache_bodies_are_stored_compressed(self, store: Store) -> None:
-        url = "https://ftp.gnu.org/gnu/bash/"
-        body = b"<a href='bash-5.2.tar.gz'>bash-5.2.tar.gz</a>\n" * 20_000
-        store.store_responses({url: CachedResponse(None, "yesterday", body, {})})
-
-        with store.engine.connect() as connection:
-            stored = connection.execute(text("SELECT body FROM http_cache")).scalar_one()
-        assert len(stored) < len(body) / 20
-        cached = store.cached_response(url)
-        assert cached is not None and cached.body == body
-
-    def test_old_http_cache_entries_can_be_pruned(self, store: Store) -> None:
-        store.store_responses({"https://a/": CachedResponse("1", None, b"", {})})
-
-        assert store.prune_http_cache(dt.datetime.now(UTC) - dt.timedelta(days=1)) == 0
-        assert store.prune_http_cache(dt.datetime.now(UTC) + dt.timedelta(seconds=1)) == 1
-        assert store.cached_response("https://a/") is None
-
     def test_the_models_match_the_migrated_schema(self, store: Store) -> None:
         from alembic.autogenerate import compare_metadata
         from alembic.migration import MigrationContext
@@ -504,57 +425,6 @@ def test_processes_opening_a_new_store_at_once_create_it_once(tmp_path: Path) ->
 
 
 # ---------------------------------------------------------------------- the fetch engine's cache
-
-
-class _EtagHandler(BaseHTTPRequestHandler):
-    """Answers 200 with an ETag, or 304 when the client already holds it."""
-
-    etag = '"v1"'
-    seen: list[tuple[str, str | None]] = []  # noqa: RUF012 - shared with the test on purpose
-
-    def do_GET(self) -> None:
-        validator = self.headers.get("If-None-Match")
-        type(self).seen.append((self.path, validator))
-        if validator == self.etag:
-            self.send_response(304)
-            self.send_header("ETag", self.etag)
-            self.end_headers()
-            return
-        body = b'{"tag_name": "v8.5.0"}'
-        self.send_response(200)
-        self.send_header("ETag", self.etag)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def test_a_recheck_after_reopening_the_store_is_answered_by_304(tmp_path: Path) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EtagHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/repos/curl/curl/releases/latest"
-    config = FetchConfig(allowed_hosts=frozenset({"127.0.0.1"}), max_retries=0)
-
-    async def fetch_with(store: Store) -> tuple[int, object, bool]:
-        async with Fetcher(config, cache=store.http_cache()) as fetcher:
-            result = await fetcher.get(url)
-        return result.status, result.json(), result.from_cache
-
-    try:
-        with Store.open(tmp_path / "s.db") as store:
-            first = asyncio.run(fetch_with(store))
-        with Store.open(tmp_path / "s.db") as store:
-            second = asyncio.run(fetch_with(store))
-    finally:
-        server.shutdown()
-        server.server_close()
-
-    assert first == (200, {"tag_name": "v8.5.0"}, False)
-    assert second == (304, {"tag_name": "v8.5.0"}, True)
-    assert [validator for _, validator in _EtagHandler.seen[-2:]] == [None, '"v1"']
 
 
 # ---------------------------------------------------------------------- interrupting a writer

@@ -20,21 +20,17 @@ as one ``executemany`` per table. Reads return plain dataclasses (:mod:`.records
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import os
-import threading
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from steward.store.db import WRITE, StoreError, create_store_engine, database_url, migrate
 from steward.store.models import (
-    HttpCacheEntry,
     PackageCheck,
     Run,
     UpstreamRecord,
@@ -47,17 +43,12 @@ from steward.upstream.sources.base import Upstream
 from steward.upstream.state import pack_state
 from steward.upstream.versions import Release
 
-if TYPE_CHECKING:
-    from steward.store.httpcache import StoreHttpCache
-    from steward.upstream.fetch import CachedResponse
-
 __all__ = ["Store"]
 
 _UPSTREAMS: Table = UpstreamRecord.__table__  # type: ignore[assignment]
 _RELEASES: Table = UpstreamReleaseRecord.__table__  # type: ignore[assignment]
 _CHECKS: Table = PackageCheck.__table__  # type: ignore[assignment]
 _RUNS: Table = Run.__table__  # type: ignore[assignment]
-_HTTP: Table = HttpCacheEntry.__table__  # type: ignore[assignment]
 _STATES: Table = UpstreamState.__table__  # type: ignore[assignment]
 _OTHER = _RELEASES.alias("other")
 
@@ -89,11 +80,6 @@ def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterator[Sequence[_T]]:
         yield items[start : start + size]
 
 
-def url_hash(url: str) -> str:
-    """The HTTP cache's key for ``url``."""
-    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 class Store:
     """Steward's persistent state in one SQL database (SQLite by default, or PostgreSQL).
 
@@ -105,8 +91,6 @@ class Store:
         """Wrap an engine made by :func:`~steward.store.db.create_store_engine` whose schema
         is current; :meth:`open` does both."""
         self._engine = engine
-        self._http_cache: StoreHttpCache | None = None
-        self._http_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str | os.PathLike[str] | None = None) -> Self:
@@ -142,9 +126,7 @@ class Store:
         return self._engine.url.render_as_string(hide_password=False)
 
     def close(self) -> None:
-        """Write out buffered HTTP cache entries and release every connection."""
-        if self._http_cache is not None:
-            self._http_cache.flush()
+        """Release every connection."""
         self._engine.dispose()
 
     def __enter__(self) -> Self:
@@ -276,23 +258,14 @@ class Store:
         relisted -= listed.keys()
 
         now = _utcnow()
-        cached = self._http_cache.take() if self._http_cache is not None else {}
-        committed = False
-        try:
-            with self._writing() as connection:
-                ids, created = self._ensure_upstreams(connection, upstreams, now)
-                new_releases = self._upsert_releases(connection, listed, ids, created, now)
-                self._relist(connection, [ids[key] for key in relisted], now)
-                self._upsert_checks(connection, run_id, list(latest.values()), ids)
-                self._write_states(connection, latest.values(), now)
-                if run_id is not None:
-                    self._count_run(connection, run_id)
-                if cached:
-                    self.write_responses(connection, cached)
-            committed = True
-        finally:
-            if self._http_cache is not None and cached:
-                self._http_cache.release(cached, committed=committed)
+        with self._writing() as connection:
+            ids, created = self._ensure_upstreams(connection, upstreams, now)
+            new_releases = self._upsert_releases(connection, listed, ids, created, now)
+            self._relist(connection, [ids[key] for key in relisted], now)
+            self._upsert_checks(connection, run_id, list(latest.values()), ids)
+            self._write_states(connection, latest.values(), now)
+            if run_id is not None:
+                self._count_run(connection, run_id)
         return RecordOutcome(new_releases, frozenset(created))
 
     def _ensure_upstreams(
@@ -545,89 +518,6 @@ class Store:
         return select(_CHECKS, _UPSTREAMS.c.key.label("upstream_key")).outerjoin(
             _UPSTREAMS, _UPSTREAMS.c.id == _CHECKS.c.upstream_id
         )
-
-    # ------------------------------------------------------------------ HTTP cache
-
-    def http_cache(self) -> StoreHttpCache:
-        """This store's :class:`~steward.upstream.fetch.HttpCache` (one per store)."""
-        with self._http_lock:
-            if self._http_cache is None:
-                from steward.store.httpcache import StoreHttpCache
-
-                self._http_cache = StoreHttpCache(self)
-            return self._http_cache
-
-    def cached_response(self, url: str) -> CachedResponse | None:
-        """The cached 200 response for ``url``, if any (synchronous)."""
-        from steward.upstream.fetch import CachedResponse
-
-        with self._engine.connect() as connection:
-            row = connection.execute(
-                select(_HTTP).where(_HTTP.c.url_hash == url_hash(url))
-            ).one_or_none()
-        if row is None or row.url != url:
-            return None
-        return CachedResponse(
-            etag=row.etag,
-            last_modified=row.last_modified,
-            body=zlib.decompress(row.body),
-            headers=dict(row.headers or {}),
-        )
-
-    def cached_responses(self, limit: int) -> dict[str, tuple[Any, ...]] | None:
-        """Every cached response, compressed, by URL; ``None`` when there are more than
-        ``limit`` (then :meth:`cached_response` is asked one URL at a time).
-
-        One query instead of one per URL: a re-check of ten thousand packages is mostly
-        cache lookups.
-        """
-        with self._engine.connect() as connection:
-            count = connection.execute(select(func.count()).select_from(_HTTP)).scalar_one()
-            if count > limit:
-                return None
-            rows = connection.execute(
-                select(_HTTP.c.url, _HTTP.c.etag, _HTTP.c.last_modified, _HTTP.c.headers,
-                       _HTTP.c.body)
-            )  # fmt: skip
-            return {row.url: tuple(row) for row in rows}
-
-    def store_responses(self, responses: Mapping[str, CachedResponse]) -> None:
-        """Cache 200 responses by URL, replacing older entries (synchronous, one transaction)."""
-        if responses:
-            with self._writing() as connection:
-                self.write_responses(connection, responses)
-
-    def write_responses(
-        self, connection: Connection, responses: Mapping[str, CachedResponse]
-    ) -> None:
-        """Upsert ``responses`` on ``connection``, inside the caller's transaction."""
-        now = _utcnow()
-        rows = [
-            {
-                "url_hash": url_hash(url),
-                "url": url,
-                "status": 200,
-                "etag": response.etag,
-                "last_modified": response.last_modified,
-                "headers": {str(k): str(v) for k, v in response.headers.items()},
-                # Level 1: nearly the size of level 6 on JSON, at a fraction of the CPU.
-                "body": zlib.compress(response.body, 1),
-                "stored_at": now,
-            }
-            for url, response in responses.items()
-        ]
-        statement = self._insert(connection, _HTTP)
-        replaced = {name: statement.excluded[name] for name in rows[0] if name != "url_hash"}
-        connection.execute(
-            statement.on_conflict_do_update(index_elements=[_HTTP.c.url_hash], set_=replaced),
-            rows,
-        )
-
-    def prune_http_cache(self, older_than: _dt.datetime) -> int:
-        """Drop cache entries stored before ``older_than``; how many were dropped."""
-        with self._writing() as connection:
-            result = connection.execute(_HTTP.delete().where(_HTTP.c.stored_at < older_than))
-            return int(result.rowcount)
 
 
 def _same(value: Any) -> Any:

@@ -44,11 +44,11 @@ from steward.upstream.fetch import (
     ResponseTooLarge,
     Timeout,
     TooManyRedirects,
-    _ssl_context,
     full_jitter_delay,
     parse_retry_after,
     redact_url,
 )
+from steward.upstream.fetch.transport import _ssl_context
 
 pytestmark = pytest.mark.anyio
 

@@ -1,72 +1,26 @@
-"""The fetch engine: every upstream HTTP request Steward makes goes through one :class:`Fetcher`.
-
-Backends ask for a URL and get bytes or JSON back; everything that makes ten thousand checks
-fast and polite lives here: bounded concurrency (global and per host), timeouts, retries with
-exponential backoff and full jitter, ``Retry-After``, GitHub/GitLab rate-limit accounting,
-conditional requests through an :class:`HttpCache`, streamed size caps, manual redirects, API
-tokens and the network guard (:mod:`steward.upstream.guard`).
-
-.. code-block:: python
-
-    config = FetchConfig(base_url_overrides={"https://api.github.com": "http://127.0.0.1:8080"},
-                         allowed_hosts=frozenset({"127.0.0.1"}))
-    async with Fetcher(config, cache=MemoryHttpCache(), credentials=Credentials.from_env()) as f:
-        releases = await f.get_json("https://api.github.com/repos/owner/name/releases")
-
-Guarantees a caller can rely on:
-
-- Inside :func:`recording_validators`, every response a caller gets is noted as a
-  :class:`Validator` (URL, request headers, ``ETag``/``Last-Modified``);
-  :meth:`Fetcher.revalidate` later asks whether all of them are unchanged, one conditional
-  request each, without downloading a body when the answer is 304. A 200 answer is kept for
-  the caller's next ``get`` of that URL, so asking costs nothing extra when something changed.
-- Every error is a :class:`FetchError`; messages name the URL with secrets in its query string
-  and user-info redacted, and never contain a token.
-- A rate-limited host is never sent more requests than its last reported quota allows (minus
-  ``rate_limit_reserve``): the first request to a host goes alone, later ones are counted
-  against the ``X-RateLimit-Remaining``/``RateLimit-Remaining`` it reported. When the quota is
-  spent, requests wait for the reset if it is within ``max_rate_limit_wait`` and otherwise fail
-  at once with :class:`RateLimited`, without touching the network.
-- Bodies are streamed; more than ``max_response_bytes`` (after decompression) is refused with
-  :class:`ResponseTooLarge`, so memory stays flat whatever an upstream sends.
-- :meth:`Fetcher.download` streams large files (tarballs) to disk instead: into a ``.part``
-  file next to the destination, resumed with ``Range`` on a retry or a later run, capped at
-  ``max_bytes``, and renamed into place only once complete.
-- The guard vets the addresses of every new connection, for the first request and every
-  redirect hop: host names in the connection pool's resolver, which hands aiohttp only the
-  vetted addresses to connect to (so there is no DNS-rebinding window between check and
-  connect), IP literals before each request. Proxies from the environment are not used (they
-  would bypass the guard).
-"""
+"""The :class:`Fetcher`, its configuration and its results: one GET (or download) through
+slots, quotas, the breaker, retries, redirects and the guard."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
-import functools
-import hashlib
 import json
 import logging
 import math
 import os
 import random
 import re
-import socket
-import ssl
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Protocol, Self
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
-from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.http_exceptions import ContentEncodingError
 from yarl import URL
 
@@ -75,6 +29,43 @@ from steward.config import ConfigError
 from steward.upstream.credentials import (
     CREDENTIAL_HEADERS,
     Credentials,
+)
+from steward.upstream.fetch.download import DownloadResult, _PartFile, _sha256_of
+from steward.upstream.fetch.errors import (
+    BlockedDestination,
+    ConnectionFailed,
+    FetchError,
+    HostUnreachable,
+    HttpStatusError,
+    MalformedResponse,
+    RateLimited,
+    ResponseTooLarge,
+    Timeout,
+    TooManyRedirects,
+)
+from steward.upstream.fetch.quota import (
+    _Breaker,
+    _Deadline,
+    _QuotaBook,
+    _rate_limit_info,
+    _utc,
+    full_jitter_delay,
+    parse_retry_after,
+)
+from steward.upstream.fetch.transport import (
+    _CHUNK,
+    _ERROR_BODY_LIMIT,
+    _NO_LIMIT,
+    _blocked,
+    _caused_by,
+    _header_dict,
+    _Meter,
+    _new_session,
+    _origin,
+    _parse_url,
+    _read_at_most,
+    _Refused,
+    _ssl_context,
 )
 from steward.upstream.guard import (
     ALLOWED_SCHEMES,
@@ -89,45 +80,12 @@ from steward.upstream.validators import (
     Validator,
     no_recording,
     note_response,
-    note_validators,
-    recording_validators,
 )
-
-__all__ = [
-    "BlockedDestination",
-    "CachedResponse",
-    "ConnectionFailed",
-    "DownloadResult",
-    "FetchConfig",
-    "FetchError",
-    "FetchResult",
-    "FetchStats",
-    "Fetcher",
-    "HostUnreachable",
-    "HttpCache",
-    "HttpStatusError",
-    "MalformedResponse",
-    "MemoryHttpCache",
-    "RateLimited",
-    "ResponseTooLarge",
-    "Timeout",
-    "TooManyRedirects",
-    "Validator",
-    "full_jitter_delay",
-    "note_validators",
-    "parse_retry_after",
-    "recording_validators",
-    "redact_url",
-]
 
 logger = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-# Error bodies are kept only as a diagnostic snippet; reading more would waste the cap.
-_ERROR_BODY_LIMIT = 64 * 1024
-# Reset times come in whole seconds; waking a little after the reset avoids racing it.
-_RESET_SLACK = 0.25
 _DURATION_FIELDS = (
     "connect_timeout",
     "read_timeout",
@@ -140,109 +98,9 @@ _DURATION_FIELDS = (
 )
 # A server that answers Range requests inconsistently gets this many fresh starts, then an error.
 _MAX_DOWNLOAD_RESTARTS = 2
-_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
-_UNSATISFIED_RANGE = re.compile(r"bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
-# RFC 3986: what a URL may contain as it is, and what must be percent-encoded (a "%" that
-# does not start an escape included).
-_URL_TEXT = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 # A URL's scheme and authority, the part its origin and credentials host depend on.
 _BASE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*")
 _MAX_BASES = 4096
-_URL_UNSAFE = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
-
-
-# --------------------------------------------------------------------------- errors
-
-
-def _restore_error(cls: type[FetchError], message: str, state: dict[str, Any]) -> FetchError:
-    error = cls.__new__(cls)
-    Exception.__init__(error, message)
-    error.__dict__.update(state)
-    return error
-
-
-class FetchError(Exception):
-    """Base of every error the engine raises. ``url`` is the requested URL, redacted."""
-
-    def __init__(self, message: str, *, url: str) -> None:
-        super().__init__(message)
-        self.url = url
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only constructors do not survive the default pickling, and distributed
-        # workers ship errors between processes.
-        return (_restore_error, (type(self), str(self), dict(self.__dict__)))
-
-
-class Timeout(FetchError):
-    """No complete response within the configured timeouts, after every retry."""
-
-    def __init__(self, message: str, *, url: str, attempts: int) -> None:
-        super().__init__(message, url=url)
-        self.attempts = attempts
-
-
-class ConnectionFailed(FetchError):
-    """The host could not be resolved or reached, or dropped the connection, after retries."""
-
-    def __init__(self, message: str, *, url: str, attempts: int) -> None:
-        super().__init__(message, url=url)
-        self.attempts = attempts
-
-
-class HttpStatusError(FetchError):
-    """The upstream answered with an error status (after retries, for 5xx)."""
-
-    def __init__(self, message: str, *, url: str, status: int, body: bytes = b"") -> None:
-        super().__init__(message, url=url)
-        self.status = status
-        self.body = body
-
-
-class RateLimited(FetchError):
-    """The host's quota is spent; ``reset_at`` (UTC) is when it refills, if known."""
-
-    def __init__(self, message: str, *, url: str, reset_at: datetime | None) -> None:
-        super().__init__(message, url=url)
-        self.reset_at = reset_at
-
-
-class ResponseTooLarge(FetchError):
-    """The response body passed ``max_response_bytes``; it was not read further."""
-
-    def __init__(self, message: str, *, url: str, limit: int) -> None:
-        super().__init__(message, url=url)
-        self.limit = limit
-
-
-class BlockedDestination(FetchError):
-    """The guard refused the destination (address class, or a non-http(s) scheme)."""
-
-    def __init__(self, message: str, *, url: str, host: str, address: str, reason: str) -> None:
-        super().__init__(message, url=url)
-        self.host = host
-        self.address = address
-        self.reason = reason
-
-
-class MalformedResponse(FetchError):
-    """The body is not what was asked for (e.g. invalid JSON); ``offset`` locates the fault."""
-
-    def __init__(self, message: str, *, url: str, offset: int | None = None) -> None:
-        super().__init__(message, url=url)
-        self.offset = offset
-
-
-class TooManyRedirects(FetchError):
-    """More than ``max_redirects`` redirects."""
-
-
-class HostUnreachable(ConnectionFailed):
-    """The host's circuit breaker is open: it failed ``breaker_threshold`` times in a row
-    (connection failures or time-outs), so the rest of the run does not ask it again."""
-
-
-# --------------------------------------------------------------------------- configuration
 
 
 def _default_user_agent() -> str:
@@ -316,9 +174,6 @@ class FetchConfig:
         return GuardPolicy(self.allow_private, self.allowed_hosts)
 
 
-# --------------------------------------------------------------------------- results and cache
-
-
 @dataclass(frozen=True, slots=True)
 class FetchResult:
     """One completed GET.
@@ -379,25 +234,6 @@ class FetchResult:
             return self.body.decode("utf-8", errors="replace")
 
 
-@dataclass(frozen=True, slots=True)
-class DownloadResult:
-    """One completed :meth:`Fetcher.download`: ``path`` holds the whole body, and only it.
-
-    ``resumed_from`` counts the bytes of an earlier attempt's ``.part`` file that were kept
-    (0 when the download started from scratch or the server ignored ``Range``); ``attempts``
-    counts every request sent, retries and redirect hops included.
-    """
-
-    url: str
-    final_url: str
-    path: Path
-    size: int
-    sha256: str
-    resumed_from: int
-    attempts: int
-    elapsed: float
-
-
 def _charset(content_type: str) -> str | None:
     for parameter in content_type.split(";")[1:]:
         name, _, value = parameter.partition("=")
@@ -452,391 +288,6 @@ class FetchStats:
     retries: int = 0
     not_modified: int = 0
     bytes_received: int = 0
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def full_jitter_delay(retry: int, base: float, cap: float, rng: random.Random) -> float:
-    """Seconds to sleep before retry number ``retry`` (1-based): uniform in
-    ``[0, min(cap, base * 2 ** (retry - 1))]``, the "full jitter" that keeps many clients from
-    retrying in lockstep."""
-    ceiling = min(cap, base * 2.0 ** min(retry - 1, 62))
-    return rng.uniform(0.0, ceiling)
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value (delay-seconds or an HTTP date).
-
-    >>> parse_retry_after("120", now=0.0)
-    120.0
-    >>> parse_retry_after("Thu, 01 Jan 1970 00:01:00 GMT", now=30.0)
-    30.0
-    """
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        return seconds if math.isfinite(seconds) and seconds >= 0 else None
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
-
-
-def _rate_limit_info(headers: Mapping[str, str], now: float) -> tuple[int, float] | None:
-    """``(remaining, reset_at epoch)`` from GitHub or GitLab headers, if present."""
-    resource = headers.get("x-ratelimit-resource")
-    if resource is not None and resource != "core":
-        # GitHub keeps separate quotas for search, GraphQL, …; only the core quota is ours.
-        return None
-    for prefix in ("x-ratelimit-", "ratelimit-"):
-        raw_remaining = headers.get(prefix + "remaining")
-        if raw_remaining is None:
-            continue
-        try:
-            remaining = int(raw_remaining.strip())
-        except ValueError:
-            return None
-        try:
-            reset = float(headers.get(prefix + "reset", "").strip())
-        except ValueError:
-            return remaining, now + 60.0
-        # GitHub and GitLab send an epoch time; the IETF draft header sends delta-seconds.
-        return remaining, (reset if reset > 1e9 else now + reset)
-    return None
-
-
-def _parse_url(text: str) -> URL:
-    """``text`` as a URL, sent the way it is written.
-
-    Percent-escapes are kept as they are (``%3A`` stays ``%3A``: a server may sign or compare
-    the raw query); only characters that may not appear in a URL at all are escaped, and a
-    host is IDNA-encoded. Raises ValueError for an unparseable URL.
-    """
-    if _URL_TEXT.fullmatch(text):
-        return URL(text, encoded=True)
-    parts = urlsplit(text)
-    netloc = parts.netloc
-    if not _URL_TEXT.fullmatch(netloc):
-        netloc = URL(f"{parts.scheme}://{netloc}").raw_authority  # IDNA, and validation
-    path, query, fragment = (
-        _URL_UNSAFE.sub(_percent_encode, part) for part in (parts.path, parts.query, parts.fragment)
-    )
-    return URL(urlunsplit((parts.scheme, netloc, path, query, fragment)), encoded=True)
-
-
-def _percent_encode(match: re.Match[str]) -> str:
-    return "".join(f"%{byte:02X}" for byte in match.group().encode())
-
-
-def _origin(url: URL) -> str:
-    host = (url.raw_host or "").lower()
-    return f"{url.scheme}://{host}:{url.port or (443 if url.scheme == 'https' else 80)}"
-
-
-def _utc(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC)
-
-
-# --------------------------------------------------------------------------- rate-limit book
-
-
-@dataclass
-class _Quota:
-    """What one host/token pair has left. ``remaining`` None means "not known yet"."""
-
-    tracked: bool | None = None
-    remaining: int | None = None
-    reset_at: float = 0.0
-    in_flight: int = 0
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-    waiting: int = 0  # requests waiting for a change
-
-    def notify(self) -> None:
-        if self.waiting:
-            self.changed.set()
-            self.changed = asyncio.Event()
-
-    async def wait(self) -> None:
-        self.waiting += 1
-        try:
-            await self.changed.wait()
-        finally:
-            self.waiting -= 1
-
-
-class _QuotaBook:
-    """Counts requests against each host's reported quota so it is never overrun.
-
-    Single-threaded asyncio makes every check-and-decrement below atomic: there is no await
-    between reading the state and updating it.
-    """
-
-    def __init__(self, reserve: int, max_wait: float) -> None:
-        self._reserve = reserve
-        self._max_wait = max_wait
-        self._quotas: dict[tuple[str, str], _Quota] = {}
-
-    async def acquire(self, key: tuple[str, str], safe_url: str) -> None:
-        quota = self._quotas.setdefault(key, _Quota())
-        while True:
-            if quota.tracked is False:
-                quota.in_flight += 1
-                return
-            now = time.time()
-            if quota.remaining is not None and now >= quota.reset_at:
-                quota.remaining = None  # the window is over; the next response tells the truth
-            if quota.remaining is None:
-                if quota.in_flight == 0:
-                    quota.in_flight += 1  # a lone probe learns the quota before any burst
-                    return
-                await quota.wait()
-                continue
-            if quota.remaining > self._reserve:
-                quota.remaining -= 1
-                quota.in_flight += 1
-                return
-            wait = quota.reset_at - now
-            if wait > self._max_wait:
-                raise RateLimited(
-                    f"rate limit for {key[0]} reached (reserve {self._reserve}); it resets at "
-                    f"{_utc(quota.reset_at):%Y-%m-%d %H:%M:%S} UTC; not requesting {safe_url}",
-                    url=safe_url,
-                    reset_at=_utc(quota.reset_at),
-                )
-            logger.info("rate limit for %s reached; waiting %.1f s for the reset", key[0], wait)
-            await asyncio.sleep(wait + _RESET_SLACK)
-
-    def release(self, key: tuple[str, str]) -> None:
-        """A request ended without a response (error or cancellation)."""
-        quota = self._quotas[key]
-        quota.in_flight -= 1
-        quota.notify()
-
-    def record(self, key: tuple[str, str], headers: Mapping[str, str]) -> tuple[int, float] | None:
-        """Account for a response; returns the ``(remaining, reset_at)`` it reported."""
-        quota = self._quotas[key]
-        quota.in_flight -= 1
-        now = time.time()
-        info = _rate_limit_info(headers, now)
-        if info is None:
-            if quota.tracked is None:
-                quota.tracked = False
-        else:
-            remaining, reset_at = info
-            # Requests still in flight may not be counted in this answer yet; assume they
-            # will be, so the estimate errs on the side of sending less.
-            estimate = remaining - quota.in_flight
-            if quota.remaining is None or reset_at > quota.reset_at + 1.0:
-                quota.remaining = estimate  # first answer, or a new window
-            else:
-                quota.remaining = min(quota.remaining, estimate)
-            quota.reset_at = reset_at
-            quota.tracked = True
-        quota.notify()
-        return info
-
-
-class _Breaker:
-    """Per-host circuit breakers: ``threshold`` consecutive connection failures or time-outs
-    open a host's breaker for the rest of the fetcher's life; any response closes the count."""
-
-    def __init__(self, threshold: int) -> None:
-        self._threshold = threshold
-        self._failures: dict[str, int] = {}
-        self._open: dict[str, str] = {}  # host -> the failure that opened it
-
-    def check(self, host: str, safe_url: str) -> None:
-        reason = self._open.get(host)
-        if reason is not None:
-            raise HostUnreachable(
-                f"host unreachable: {host} failed {self._threshold} times in a row (last: "
-                f"{reason}); not requesting {safe_url}",
-                url=safe_url,
-                attempts=0,
-            )
-
-    def failed(self, host: str, error: FetchError) -> None:
-        count = self._failures.get(host, 0) + 1
-        self._failures[host] = count
-        if count >= self._threshold and host not in self._open:
-            self._open[host] = str(error)
-            logger.warning("%s failed %d times in a row; giving up on it for this run", host, count)
-
-    def answered(self, host: str) -> None:
-        if self._failures.get(host):
-            self._failures[host] = 0
-
-
-class _Deadline:
-    """What is left of one request's ``request_deadline``; it starts with the first attempt,
-    so time spent queueing for a host slot or a quota reset does not count."""
-
-    __slots__ = ("ends", "seconds")
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.ends: float | None = None
-
-    def left(self) -> float:
-        if self.ends is None:
-            self.ends = time.monotonic() + self.seconds
-        return self.ends - time.monotonic()
-
-    def expired(self, safe_url: str, attempts: int) -> Timeout:
-        return Timeout(
-            f"timed out fetching {safe_url}: no complete answer within the "
-            f"{self.seconds:g} s request deadline ({attempts} attempt(s))",
-            url=safe_url,
-            attempts=attempts,
-        )
-
-
-# --------------------------------------------------------------------------- transport
-
-# An "async with" that limits nothing (asyncio's nullcontext is reusable and reentrant).
-_NO_LIMIT: contextlib.nullcontext[None] = contextlib.nullcontext()
-# The chunk size bodies are read in; each chunk is counted against the size cap as it comes.
-_CHUNK = 64 * 1024
-# aiohttp's defaults (8190) are tighter than real servers: some send Content-Security-Policy
-# or Link headers longer than that.
-_MAX_HEADER_LINE = 32 * 1024
-# aiohttp warns when asked to clean up closed TLS transports on a Python that no longer needs
-# it (https://github.com/python/cpython/pull/118960, fixed in 3.12.8 and 3.13.1).
-_NEEDS_CLEANUP_CLOSED = sys.version_info < (3, 12, 8) or ((3, 13) <= sys.version_info < (3, 13, 1))
-
-
-class _Refused(OSError):
-    """Raised by the guarded resolver; aiohttp wraps it in ``ClientConnectorError`` and the
-    engine turns it into :class:`BlockedDestination` with the URL."""
-
-    def __init__(self, host: str, address: str, reason: str) -> None:
-        super().__init__(f"{host} ({address}) refused: {reason}")
-        self.host, self.address, self.reason = host, address, reason
-
-
-class _GuardedResolver(AbstractResolver):
-    """aiohttp's resolver with the guard in it: it answers only with vetted addresses.
-
-    aiohttp asks the resolver for every new connection (the connector's DNS cache is off) and
-    connects to exactly the addresses returned, never to the name, so an answer that changes
-    between check and connect (DNS rebinding) cannot slip through. aiohttp does not ask the
-    resolver about IP literals: the engine vets those itself before each request.
-    """
-
-    def __init__(self, policy: GuardPolicy, resolver: Resolver) -> None:
-        self._policy = policy
-        self._resolver = resolver
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        destination = await vet_destination(host, port, self._policy, self._resolver)
-        if not destination.allowed:
-            raise _Refused(host, destination.refused_address or "?", destination.reason or "?")
-        results: list[ResolveResult] = []
-        for address in destination.addresses:
-            kind = socket.AF_INET6 if ":" in address else socket.AF_INET
-            if family in (socket.AF_UNSPEC, kind):
-                results.append(
-                    ResolveResult(
-                        hostname=host,
-                        host=address,
-                        port=port,
-                        family=kind,
-                        proto=socket.IPPROTO_TCP,
-                        flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
-                    )
-                )
-        if not results:
-            raise OSError(f"{host} has no addresses")
-        return results
-
-    async def close(self) -> None:
-        pass
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """The client TLS context, built once per process (loading the CA bundle takes 25 ms)."""
-    # The CA bundle httpx used, so that moving to aiohttp changes no trust decision.
-    try:
-        import certifi
-    except ImportError:  # pragma: no cover - certifi comes with httpx
-        return ssl.create_default_context()
-    return ssl.create_default_context(cafile=certifi.where())
-
-
-def _new_session(config: FetchConfig, resolver: Resolver) -> aiohttp.ClientSession:
-    """The engine's one session; it must be created inside the running event loop."""
-    connector = aiohttp.TCPConnector(
-        # The engine's own semaphores bound requests globally and per *logical* host (several
-        # APIs may be overridden to one mirror); a per-host cap here would count the mirror
-        # instead and make requests queue for a connection inside their timeouts.
-        limit=config.concurrency,
-        limit_per_host=0,
-        resolver=_GuardedResolver(config.guard_policy, resolver),
-        use_dns_cache=False,
-        force_close=False,
-        keepalive_timeout=30.0,
-        enable_cleanup_closed=_NEEDS_CLEANUP_CLOSED,
-        # Every https request names its context (_exchange): a run that speaks only plain
-        # HTTP (a mirror on the LAN, the tests) never loads the CA bundle.
-        ssl=True,
-    )
-    return aiohttp.ClientSession(
-        connector=connector,
-        headers={"User-Agent": config.user_agent},
-        timeout=aiohttp.ClientTimeout(
-            total=None, connect=config.connect_timeout, sock_read=config.read_timeout
-        ),
-        auto_decompress=True,
-        # Proxies from the environment would get around the guard.
-        trust_env=False,
-        cookie_jar=aiohttp.DummyCookieJar(),
-        raise_for_status=False,
-        max_line_size=_MAX_HEADER_LINE,
-        max_field_size=_MAX_HEADER_LINE,
-    )
-
-
-def _header_dict(headers: Mapping[str, str]) -> dict[str, str]:
-    """Response headers with lower-case names; repeated headers are joined with ``", "``."""
-    merged: dict[str, str] = {}
-    for name, value in headers.items():
-        key = name.lower()
-        merged[key] = f"{merged[key]}, {value}" if key in merged else value
-    return merged
-
-
-def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
-    current: BaseException | None = error
-    seen = 0
-    while current is not None and seen < 8:
-        if isinstance(current, kind):
-            return True
-        current, seen = current.__cause__ or current.__context__, seen + 1
-    return False
-
-
-class _Meter:
-    """Counts the body bytes one exchange received, for :attr:`FetchStats.bytes_received`."""
-
-    __slots__ = ("received",)
-
-    def __init__(self) -> None:
-        self.received = 0
-
-
-# --------------------------------------------------------------------------- the engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -1483,146 +934,3 @@ class Fetcher:
                 )
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-def _blocked(safe_url: str, refused: _Refused) -> BlockedDestination:
-    return BlockedDestination(
-        f"refusing {safe_url}: {refused.host} resolves to {refused.address}, a {refused.reason} "
-        "address (set allow_private or add the host to allowed_hosts to permit it)",
-        url=safe_url,
-        host=refused.host,
-        address=refused.address,
-        reason=refused.reason,
-    )
-
-
-async def _read_at_most(response: aiohttp.ClientResponse, limit: int, meter: _Meter) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_chunked(_CHUNK):
-        chunks.append(chunk[: limit - size])
-        size += len(chunk)
-        meter.received += len(chunk)
-        if size >= limit:
-            break
-    return b"".join(chunks)
-
-
-# --------------------------------------------------------------------------- downloads
-
-
-class _PartFile:
-    """The ``.part`` file a download streams into; it sets the ``Range`` of every attempt.
-
-    Retries share one instance, so a body cut short by a dropped connection is resumed, not
-    restarted. ``complete`` is set once a whole body is on disk; ``restart`` when the server's
-    answer makes the bytes already on disk useless (a range that does not match).
-    """
-
-    def __init__(self, part: Path, max_bytes: int, timeout: float) -> None:
-        self.part = part
-        self.max_bytes = max_bytes
-        self.timeout = timeout
-        self.complete = False
-        self.restart = False
-        self.kept = self.size()  # bytes from before this download that are still in the file
-
-    def size(self) -> int:
-        try:
-            return self.part.stat().st_size
-        except FileNotFoundError:
-            return 0
-
-    def discard(self) -> None:
-        self.part.unlink(missing_ok=True)
-        self.kept = 0
-
-    def request_headers(self, headers: dict[str, str]) -> dict[str, str]:
-        offset = self.size()
-        headers = {name: value for name, value in headers.items() if name != "range"}
-        if offset:
-            headers["range"] = f"bytes={offset}-"
-        return headers
-
-    async def consume(
-        self,
-        safe_url: str,
-        response: aiohttp.ClientResponse,
-        headers: Mapping[str, str],
-        meter: _Meter,
-    ) -> bytes:
-        """Write a 200/206 body to the file; other answers give a diagnostic snippet."""
-        self.complete = self.restart = False
-        status = response.status
-        offset = self.size()
-        if status == 416:
-            # Asked for bytes past the end: the .part may already hold the whole file.
-            match = _UNSATISFIED_RANGE.match(headers.get("content-range", ""))
-            if match is not None and offset and int(match.group(1)) == offset:
-                self.complete = True
-            else:
-                self.restart = True
-            return b""
-        if status not in (200, 206):
-            return await _read_at_most(response, _ERROR_BODY_LIMIT, meter)
-
-        expected: int | None
-        if status == 206:
-            match = _CONTENT_RANGE.match(headers.get("content-range", ""))
-            if match is None or int(match.group(1)) != offset:
-                self.restart = True
-                return b""
-            expected = None if match.group(3) == "*" else int(match.group(3))
-        else:
-            # The server sent the whole body, whatever was asked: start the file again.
-            offset = self.kept = 0
-            declared = headers.get("content-length", "")
-            expected = int(declared) if declared.isdigit() else None
-        if expected is not None and expected > self.max_bytes:
-            self.discard()
-            raise ResponseTooLarge(
-                f"{safe_url} is {expected} bytes, over the {self.max_bytes}-byte limit",
-                url=safe_url,
-                limit=self.max_bytes,
-            )
-
-        size = offset
-        with self.part.open("ab" if offset else "wb") as out:
-            async for chunk in response.content.iter_chunked(_CHUNK):
-                size += len(chunk)
-                meter.received += len(chunk)
-                if size > self.max_bytes:
-                    break
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if size > self.max_bytes:
-            self.discard()
-            raise ResponseTooLarge(
-                f"{safe_url} sent more than the {self.max_bytes}-byte limit; stopped reading "
-                "and deleted the partial file",
-                url=safe_url,
-                limit=self.max_bytes,
-            )
-        if expected is not None and size != expected:
-            # Short: resumable, so retry like any dropped connection. Long: the server lies.
-            if size < expected:
-                raise ConnectionFailed(
-                    f"the body of {safe_url} ended at byte {size} of {expected}",
-                    url=safe_url,
-                    attempts=1,
-                )
-            self.discard()
-            raise MalformedResponse(
-                f"{safe_url} sent {size} bytes but announced {expected}", url=safe_url
-            )
-        self.complete = True
-        return b""
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while chunk := file.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -24,11 +24,11 @@ from urllib.parse import urlsplit
 from steward.config import TREE_FILE, ConfigError, parse_tree_config
 from steward.distro.files import MAX_TREE_CONFIG_BYTES, UnsafeFile, read_tree_file
 from steward.distro.metadata import UpstreamInfo, UpstreamKind
+from steward.upstream.sources import metadata_kinds, nvchecker_sources, url_patterns
 from steward.upstream.sources.base import Upstream
 from steward.upstream.versions import InvalidTagRules, TagRules
 
 __all__ = [
-    "NVCHECKER_SOURCES",
     "NoUpstream",
     "PackageConfigError",
     "load_package_configs",
@@ -38,31 +38,6 @@ __all__ = [
     "resolve_upstream",
 ]
 
-#: nvchecker ``source`` values Steward reads, and the key that names the project.
-NVCHECKER_SOURCES: dict[str, tuple[str, str]] = {
-    "github": ("github", "github"),
-    "gitlab": ("gitlab", "gitlab"),
-    "gitee": ("gitee", "gitee"),
-    "gitea": ("gitea", "gitea"),
-    "pypi": ("pypi", "pypi"),
-    "npm": ("npm", "npm"),
-    "cratesio": ("crates", "cratesio"),
-    "crates": ("crates", "crates"),
-    "gems": ("rubygems", "gems"),
-    "rubygems": ("rubygems", "rubygems"),
-    "cpan": ("metacpan", "cpan"),
-    "metacpan": ("metacpan", "metacpan"),
-    "hackage": ("hackage", "hackage"),
-    "gnome": ("gnome", "gnome"),
-    "sourceforge": ("sourceforge", "sourceforge"),
-    "maven": ("maven", "maven"),
-    "regex": ("html", "url"),
-    "html": ("html", "url"),
-    "git": ("git", "git"),
-    "svn": ("svn", "svn"),
-    "hg": ("hg", "hg"),
-    "rpmrepo": ("rpmrepo", "rpmrepo"),
-}
 _RULE_KEYS = frozenset(
     {
         "prefix", "include_regex", "exclude_regex", "from_pattern", "to_pattern", "ignored",
@@ -137,7 +112,7 @@ def resolve_from_config(name: str, table: Mapping[str, Any]) -> Upstream | NoUps
         return NoUpstream("bad-config", f"{name}: the config table has no 'source' key")
     if source in ("none", "manual"):
         return NoUpstream("no-upstream", f"{name}: config says source = {source!r}")
-    mapping = NVCHECKER_SOURCES.get(source)
+    mapping = nvchecker_sources().get(source)
     if mapping is None:
         return NoUpstream("unsupported-kind", f"{name}: config source {source!r} is not supported")
     kind, project_key = mapping
@@ -188,6 +163,7 @@ _GITHUB_URL = re.compile(r"^(?:https?://|git@)github\.com[/:]([^/]+/[^/#?]+?)(?:
 def resolve_from_metadata(name: str, info: UpstreamInfo) -> Upstream | NoUpstream:
     """Map openEuler's ``version_control`` kinds onto Steward's backends."""
     kind = info.kind
+    raw_kind = (info.raw_kind or "").strip().lower()
     repo = (info.src_repo or "").strip()
     rules: dict[str, Any] = {
         "tag_prefix": info.tag_prefix,
@@ -199,7 +175,8 @@ def resolve_from_metadata(name: str, info: UpstreamInfo) -> Upstream | NoUpstrea
     rules = {k: v for k, v in rules.items() if v not in (None, "")}
     if kind is UpstreamKind.NONE:
         return NoUpstream("no-upstream", "the metadata says there is no upstream (NA)")
-    if kind is UpstreamKind.UNKNOWN:
+    served = metadata_kinds().get(kind.value if kind is not UpstreamKind.UNKNOWN else raw_kind)
+    if kind is UpstreamKind.UNKNOWN and served is None:
         return NoUpstream("no-metadata-kind", "the metadata does not name a known upstream kind")
     if kind in (UpstreamKind.CVS, UpstreamKind.FOSSIL):
         return NoUpstream(
@@ -235,12 +212,10 @@ def resolve_from_metadata(name: str, info: UpstreamInfo) -> Upstream | NoUpstrea
         if (info.raw_kind or "").strip() == "hg-raw":
             options["mode"] = "raw"
         return _make("hg", repo, options, rules, name, "metadata")
-    if kind in (UpstreamKind.PYPI, UpstreamKind.METACPAN, UpstreamKind.RUBYGEM):
-        backend = {"pypi": "pypi", "metacpan": "metacpan", "rubygem": "rubygems"}[kind.value]
-        # Registries name versions themselves; openEuler's tag rules are meant for tags.
-        return _make(backend, repo, options, {}, name, "metadata")
-    if kind in (UpstreamKind.NPM, UpstreamKind.CRATES, UpstreamKind.HACKAGE):
-        return _make(kind.value, repo, options, {}, name, "metadata")
+    if served is not None:
+        # A registry backend (it declares the kind): registries name versions themselves,
+        # and openEuler's tag rules are meant for tags.
+        return _make(served, repo, options, {}, name, "metadata")
     if kind is UpstreamKind.SOURCEFORGE:
         m = re.search(r"sourceforge\.net/projects/([^/]+)(/files)?(/.*)?$", repo)
         if m:
@@ -267,50 +242,6 @@ def resolve_from_metadata(name: str, info: UpstreamInfo) -> Upstream | NoUpstrea
 
 # -- inference from the spec -------------------------------------------------------------------
 
-_INFER: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^https?://github\.com/([^/]+/[^/#?]+?)(?:\.git)?(?:/|$)"), "github"),
-    (re.compile(r"^https?://codeload\.github\.com/([^/]+/[^/]+)/"), "github"),
-    (re.compile(r"^https?://gitlab\.com/((?:[^/]+/)+?[^/]+?)(?:\.git)?/-/"), "gitlab"),
-    (re.compile(r"^https?://gitee\.com/([^/]+/[^/#?]+?)(?:\.git)?(?:/|$)"), "gitee"),
-    (
-        re.compile(
-            r"^https?://(?:files\.pythonhosted\.org|pypi\.io|pypi\.python\.org|pypi\.org)"
-            r"/packages/source/./([^/]+)/"
-        ),
-        "pypi",
-    ),
-    (re.compile(r"^https?://pypi\.(?:python\.)?org/(?:project|pypi)/([^/]+)"), "pypi"),
-    (re.compile(r"^https?://registry\.npmjs\.org/((?:@[^/]+/)?[^/]+)/-/"), "npm"),
-    (re.compile(r"^https?://(?:www\.)?npmjs\.com/package/((?:@[^/]+/)?[^/]+)"), "npm"),
-    (re.compile(r"^https?://crates\.io/api/v1/crates/([^/]+)/"), "crates"),
-    (re.compile(r"^https?://static\.crates\.io/crates/([^/]+)/"), "crates"),
-    (re.compile(r"^https?://crates\.io/crates/([^/]+)"), "crates"),
-    (
-        re.compile(
-            r"^https?://rubygems\.org/(?:gems|downloads)/([A-Za-z0-9_.-]+?)(?:-\d[^/]*)?(?:\.gem)?$"
-        ),
-        "rubygems",
-    ),
-    (
-        re.compile(
-            r"^https?://(?:www\.cpan\.org|cpan\.metacpan\.org|search\.cpan\.org)/.*/"
-            r"([A-Za-z0-9]+(?:-[A-Za-z][A-Za-z0-9]*)*)-v?\d[^/]*$"
-        ),
-        "metacpan",
-    ),
-    (re.compile(r"^https?://(?:fastapi\.)?metacpan\.org/(?:release|dist)/([^/]+)"), "metacpan"),
-    (re.compile(r"^https?://download\.gnome\.org/sources/([^/]+)/"), "gnome"),
-    (re.compile(r"^https?://ftp\.gnome\.org/pub/(?:GNOME|gnome)/sources/([^/]+)/"), "gnome"),
-    (
-        re.compile(r"^https?://(?:downloads\.)?sourceforge\.net/(?:projects/)?([^/]+)/"),
-        "sourceforge",
-    ),
-    (re.compile(r"^https?://([^/.]+)\.sourceforge\.(?:net|io)/"), "sourceforge"),
-    (
-        re.compile(r"^https?://hackage\.haskell\.org/package/([A-Za-z0-9-]+?)(?:-\d[^/]*)?(?:/|$)"),
-        "hackage",
-    ),
-)  # fmt: skip
 _GNU = re.compile(r"^(https?://(?:ftp|ftpmirror)\.gnu\.org/(?:pub/)?gnu/([^/]+)/)")
 
 
@@ -320,7 +251,7 @@ def resolve_from_urls(urls: Iterable[str], *, name: str | None = None) -> Upstre
         if not url:
             continue
         url = url.strip()
-        for pattern, kind in _INFER:
+        for pattern, kind in url_patterns():
             m = pattern.match(url)
             if m:
                 project = m.group(1)

@@ -7,7 +7,16 @@ It exposes:
 * ``KIND``: the name it is registered under (``"github"``);
 * ``TAGS``: ``True`` when its releases are tags that the package's tag rules must turn into
   versions (GitHub tags, git), ``False`` when the API names versions itself (PyPI, npm);
-* ``async def fetch(upstream: Upstream, ctx: SourceContext) -> list[Release]``.
+* ``async def fetch(upstream: Upstream, ctx: SourceContext) -> list[Release]``;
+
+and, where they apply (the registry in :mod:`steward.upstream.sources` reads them):
+
+* ``NEWEST_FIRST``: ``True`` when its list starts with the newest release (a release cap
+  keeps the head; otherwise the tail);
+* ``ALIASES``: other kinds it serves (``gitee`` serves ``atomgit``);
+* ``NVCHECKER``: nvchecker ``source`` name -> the key naming the project (default: its kind);
+* ``URLS``: compiled patterns of the Source0/URL spellings it recognises, group 1 the project;
+* ``METADATA_KINDS``: openEuler ``version_control`` kinds it serves from ``src_repo`` alone.
 
 Concurrency, retries, caching, rate limits, the network guard and turning tags into
 versions all live in the engine, never in a backend. A backend raises

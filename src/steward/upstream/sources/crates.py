@@ -20,6 +20,16 @@ from steward.upstream.versions import Release
 KIND = "crates"
 TAGS = False
 NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
+#: nvchecker ``source`` names this backend reads, and the key naming the project.
+NVCHECKER = {"cratesio": "cratesio", "crates": "crates"}
+#: Source0/URL spellings this backend recognises; group 1 is the project.
+URLS = (
+    re.compile(r"^https?://crates\.io/api/v1/crates/([^/]+)/"),
+    re.compile(r"^https?://static\.crates\.io/crates/([^/]+)/"),
+    re.compile(r"^https?://crates\.io/crates/([^/]+)"),
+)
+#: openEuler ``version_control`` kinds this backend serves.
+METADATA_KINDS = ("crates",)
 
 PUBLIC_BASE = "https://crates.io"
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")

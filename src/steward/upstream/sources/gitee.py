@@ -12,6 +12,7 @@ key ``atomgit``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from steward.upstream.sources._forge import (
@@ -29,6 +30,10 @@ from steward.upstream.versions import Release
 
 KIND = "gitee"
 TAGS = True
+#: Other kinds this backend serves.
+ALIASES = ("atomgit",)
+#: Source0/URL spellings this backend recognises; group 1 is the project.
+URLS = (re.compile(r"^https?://gitee\.com/([^/]+/[^/#?]+?)(?:\.git)?(?:/|$)"),)
 
 
 def _site(kind: str) -> tuple[str, str]:

@@ -11,6 +11,7 @@ is ``https://api.github.com``, or ``https://{host}/api/v3`` for an Enterprise ``
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from steward.upstream.sources._forge import (
@@ -28,6 +29,11 @@ from steward.upstream.versions import Release
 KIND = "github"
 TAGS = True
 NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
+#: Source0/URL spellings this backend recognises; group 1 is the project.
+URLS = (
+    re.compile(r"^https?://github\.com/([^/]+/[^/#?]+?)(?:\.git)?(?:/|$)"),
+    re.compile(r"^https?://codeload\.github\.com/([^/]+/[^/]+)/"),
+)
 
 _REQUEST: dict[str, Any] = {
     "accept": "application/vnd.github+json",

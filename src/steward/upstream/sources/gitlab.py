@@ -14,6 +14,7 @@ instance (``gitlab:gitlab.gnome.org``), one keyed ``gitlab`` every instance.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +34,8 @@ from steward.upstream.versions import Release
 KIND = "gitlab"
 TAGS = True
 NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
+#: Source0/URL spellings this backend recognises; group 1 is the project.
+URLS = (re.compile(r"^https?://gitlab\.com/((?:[^/]+/)+?[^/]+?)(?:\.git)?/-/"),)
 
 
 async def fetch(upstream: Upstream, ctx: SourceContext) -> list[Release]:

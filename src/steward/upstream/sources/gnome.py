@@ -28,6 +28,11 @@ from steward.upstream.versions import Release
 
 KIND = "gnome"
 TAGS = False
+#: Source0/URL spellings this backend recognises; group 1 is the project.
+URLS = (
+    re.compile(r"^https?://download\.gnome\.org/sources/([^/]+)/"),
+    re.compile(r"^https?://ftp\.gnome\.org/pub/(?:GNOME|gnome)/sources/([^/]+)/"),
+)
 
 PUBLIC_BASE = "https://download.gnome.org"
 _MODULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")

@@ -20,6 +20,12 @@ from steward.upstream.versions import Release
 
 KIND = "hackage"
 TAGS = False
+#: Source0/URL spellings this backend recognises; group 1 is the project.
+URLS = (
+    re.compile(r"^https?://hackage\.haskell\.org/package/([A-Za-z0-9-]+?)(?:-\d[^/]*)?(?:/|$)"),
+)
+#: openEuler ``version_control`` kinds this backend serves.
+METADATA_KINDS = ("hackage",)
 
 PUBLIC_BASE = "https://hackage.haskell.org"
 _NAME = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")

@@ -49,6 +49,10 @@ from steward.upstream.versions import Release
 
 KIND = "html"
 TAGS = False
+#: Other kinds this backend serves.
+ALIASES = ("regex",)
+#: nvchecker ``source`` names this backend reads, and the key naming the project.
+NVCHECKER = {"regex": "url", "html": "url"}
 
 Match = Literal["links", "text"]
 

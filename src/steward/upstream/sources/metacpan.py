@@ -36,6 +36,17 @@ from steward.upstream.versions import Release, compare_versions
 KIND = "metacpan"
 TAGS = False
 NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
+#: nvchecker ``source`` names this backend reads, and the key naming the project.
+NVCHECKER = {"cpan": "cpan", "metacpan": "metacpan"}
+#: Source0/URL spellings this backend recognises; group 1 is the project.
+URLS = (
+    re.compile(
+        r"^https?://(?:www\.cpan\.org|cpan\.metacpan\.org|search\.cpan\.org)/.*/([A-Za-z0-9]+(?:-[A-Za-z][A-Za-z0-9]*)*)-v?\d[^/]*$"
+    ),
+    re.compile(r"^https?://(?:fastapi\.)?metacpan\.org/(?:release|dist)/([^/]+)"),
+)
+#: openEuler ``version_control`` kinds this backend serves.
+METADATA_KINDS = ("metacpan",)
 
 PUBLIC_BASE = "https://fastapi.metacpan.org"
 _DIST = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")

@@ -26,6 +26,13 @@ from steward.upstream.versions import Release
 
 KIND = "npm"
 TAGS = False
+#: Source0/URL spellings this backend recognises; group 1 is the project.
+URLS = (
+    re.compile(r"^https?://registry\.npmjs\.org/((?:@[^/]+/)?[^/]+)/-/"),
+    re.compile(r"^https?://(?:www\.)?npmjs\.com/package/((?:@[^/]+/)?[^/]+)"),
+)
+#: openEuler ``version_control`` kinds this backend serves.
+METADATA_KINDS = ("npm",)
 
 PUBLIC_BASE = "https://registry.npmjs.org"
 # Lenient on purpose: legacy names may have capitals; only what would break the URL is refused.

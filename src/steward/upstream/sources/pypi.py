@@ -22,6 +22,15 @@ from steward.upstream.versions import Release
 
 KIND = "pypi"
 TAGS = False
+#: Source0/URL spellings this backend recognises; group 1 is the project.
+URLS = (
+    re.compile(
+        r"^https?://(?:files\.pythonhosted\.org|pypi\.io|pypi\.python\.org|pypi\.org)/packages/source/./([^/]+)/"
+    ),
+    re.compile(r"^https?://pypi\.(?:python\.)?org/(?:project|pypi)/([^/]+)"),
+)
+#: openEuler ``version_control`` kinds this backend serves.
+METADATA_KINDS = ("pypi",)
 
 PUBLIC_BASE = "https://pypi.org"
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")  # PEP 508 names

@@ -20,6 +20,16 @@ from steward.upstream.versions import Release
 KIND = "rubygems"
 TAGS = False
 NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
+#: nvchecker ``source`` names this backend reads, and the key naming the project.
+NVCHECKER = {"gems": "gems", "rubygems": "rubygems"}
+#: Source0/URL spellings this backend recognises; group 1 is the project.
+URLS = (
+    re.compile(
+        r"^https?://rubygems\.org/(?:gems|downloads)/([A-Za-z0-9_.-]+?)(?:-\d[^/]*)?(?:\.gem)?$"
+    ),
+)
+#: openEuler ``version_control`` kinds this backend serves.
+METADATA_KINDS = ("rubygem",)
 
 PUBLIC_BASE = "https://rubygems.org"
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")

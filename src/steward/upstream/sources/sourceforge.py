@@ -42,6 +42,11 @@ from steward.upstream.versions import Release
 KIND = "sourceforge"
 TAGS = True
 NEWEST_FIRST = True  # the API lists the newest first: a release cap keeps the head
+#: Source0/URL spellings this backend recognises; group 1 is the project.
+URLS = (
+    re.compile(r"^https?://(?:downloads\.)?sourceforge\.net/(?:projects/)?([^/]+)/"),
+    re.compile(r"^https?://([^/.]+)\.sourceforge\.(?:net|io)/"),
+)
 
 PUBLIC_BASE = "https://sourceforge.net"
 _PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")

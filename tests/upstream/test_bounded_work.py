@@ -318,3 +318,50 @@ async def test_a_host_that_never_answers_opens_its_breaker_and_the_run_ends_fast
 
 def releases_of(results: Sequence[CheckResult], name: str) -> list[str]:
     return [r.version for r in next(r for r in results if r.package == name).releases]
+
+
+# --------------------------------------------------------------------------- other methods
+
+
+@pytest.fixture
+async def counting() -> AsyncIterator[tuple[str, Counter[str]]]:
+    """A server whose POST /busy answers 503, POST /moved a 307, and counts requests."""
+    seen: Counter[str] = Counter()
+
+    async def busy(request: web.Request) -> web.Response:
+        seen[request.path] += 1
+        return web.json_response({"message": "busy"}, status=503)
+
+    async def moved(request: web.Request) -> web.Response:
+        seen[request.path] += 1
+        return web.Response(status=307, headers={"Location": "http://127.0.0.2/elsewhere"})
+
+    async def echo(request: web.Request) -> web.Response:
+        seen[request.path] += 1
+        return web.json_response({"got": await request.json(), "type": request.content_type})
+
+    app = web.Application()
+    app.router.add_post("/busy", busy)
+    app.router.add_post("/moved", moved)
+    app.router.add_post("/echo", echo)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield f"http://{host}:{port}", seen
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_post_is_sent_once_and_its_redirect_is_not_followed(
+    counting: tuple[str, Counter[str]],
+) -> None:
+    base, seen = counting
+    async with Fetcher(quick(max_retries=3)) as fetcher:
+        busy = await fetcher.request("POST", f"{base}/busy", json_body={"title": "t"})
+        moved = await fetcher.request("POST", f"{base}/moved", json_body={})
+        echo = await fetcher.request("POST", f"{base}/echo", json_body={"a": 1})
+    assert (busy.status, seen["/busy"]) == (503, 1)
+    assert (moved.status, seen["/moved"]) == (307, 1)
+    assert echo.json() == {"got": {"a": 1}, "type": "application/json"}

@@ -22,14 +22,14 @@ Gitee documents its token only as an ``access_token`` parameter: in the body of 
 refuses because URLs end up in logs and proxies. Gitee's own API client (``oschina/mcp-gitee``)
 sends ``Authorization: Bearer`` on every v5 call, so GETs carry the token that way.
 
-Every request passes the network guard (:mod:`steward.upstream.guard`) unless
-``allow_private`` is set, and is then sent to exactly the address the guard vetted (TLS still
-verifies the forge's host name), so a DNS answer that changes in between cannot redirect it.
+Requests go through Steward's one fetch engine (:mod:`steward.upstream.fetch`): its network
+guard vets the forge's addresses unless ``allow_private`` is set, and connects to exactly
+the addresses it vetted (TLS still verifies the forge's host name), so a DNS answer that
+changes in between cannot redirect it. A POST is never retried or redirected.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -41,14 +41,11 @@ from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
-import httpx
-
-from steward import __version__
 from steward.upgrade.model import UpgradeError, UpgradeStep
 from steward.upstream.credentials import Credentials, host_key
-from steward.upstream.guard import GuardPolicy, vet_destination
+from steward.upstream.fetch import BlockedDestination, FetchConfig, Fetcher, FetchError, Timeout
 
 __all__ = [
     "DEFAULT_API_URLS",
@@ -355,20 +352,13 @@ def derive_target(
 
 
 class _ForgeClient:
-    """One forge session: the vetted addresses, the token and the error wording."""
+    """One forge session: the shared fetch engine (with its guard), the token and the error
+    wording."""
 
-    def __init__(
-        self,
-        target: ForgeTarget,
-        secret: str,
-        client: httpx.AsyncClient,
-        addresses: tuple[str, ...],
-        timeout: float,
-    ) -> None:
+    def __init__(self, target: ForgeTarget, secret: str, fetcher: Fetcher, timeout: float) -> None:
         self.target = target
         self._secret = secret
-        self._client = client
-        self._addresses = addresses
+        self._fetcher = fetcher
         self._timeout = timeout
 
     def redact(self, text: str) -> str:
@@ -400,60 +390,37 @@ class _ForgeClient:
         payload: dict[str, Any] | None = None,
     ) -> Any:
         """Send one request and return its JSON; ``doing`` completes "<Forge> refused …"."""
-        url = httpx.URL(self.target.api_url + path, params=params)
+        url = self.target.api_url + path + (f"?{urlencode(params)}" if params else "")
         body = dict(payload) if payload is not None else None
         headers = self._auth(method, body)
         forge, api_url = self.target.forge_name, self.target.api_url
         try:
-            async with asyncio.timeout(self._timeout):
-                status, content = await self._send(method, url, headers, body)
-        except TimeoutError:
+            result = await self._fetcher.request(method, url, headers=headers, json_body=body)
+        except Timeout:
             raise UpgradeError(
                 _PROPOSE,
-                f"{forge} at {api_url} did not answer {method} {url.path} "
-                f"within {self._timeout:g} s",
+                f"{forge} at {api_url} did not answer {method} {path} within {self._timeout:g} s",
             ) from None
-        except httpx.HTTPError as exc:
-            reason = str(exc) or type(exc).__name__
+        except BlockedDestination as exc:
             raise UpgradeError(
                 _PROPOSE,
-                self.redact(f"{method} {url.path} at {forge} ({api_url}) failed: {reason}"),
+                f"refusing to contact {forge} at {api_url}: {exc.host} resolves to "
+                f"{exc.address}, a {exc.reason} address (allow private addresses in the "
+                "configuration to permit it)",
             ) from None
-        if not 200 <= status < 300:
-            raise UpgradeError(_PROPOSE, self._refusal(status, content, doing))
+        except FetchError as exc:
+            raise UpgradeError(
+                _PROPOSE, self.redact(f"{method} {path} at {forge} ({api_url}) failed: {exc}")
+            ) from None
+        content = result.body or b""
+        if not 200 <= result.status < 300:
+            raise UpgradeError(_PROPOSE, self._refusal(result.status, content, doing))
         try:
             return json.loads(content)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise UpgradeError(
-                _PROPOSE, f"{forge} answered {method} {url.path} with something that is not JSON"
+                _PROPOSE, f"{forge} answered {method} {path} with something that is not JSON"
             ) from None
-
-    async def _send(
-        self, method: str, url: httpx.URL, headers: dict[str, str], body: Any
-    ) -> tuple[int, bytes]:
-        # Connect to an address the guard vetted (a second lookup could answer differently),
-        # but keep the name for the Host header, SNI and TLS certificate verification.
-        headers = {**headers, "Host": url.netloc.decode("ascii")}
-        extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
-        failure: httpx.ConnectError | None = None
-        for address in self._addresses:
-            request = self._client.build_request(
-                method,
-                url.copy_with(host=address),
-                headers=headers,
-                json=body,
-                extensions=extensions,
-            )
-            try:
-                response = await self._client.send(request, stream=True)
-            except httpx.ConnectError as exc:
-                failure = exc  # try the host's next address, as a resolver-based client would
-                continue
-            try:
-                return response.status_code, await _read_capped(response)
-            finally:
-                await response.aclose()
-        raise failure or httpx.ConnectError(f"{url.host} has no addresses")
 
     def _refusal(self, status: int, content: bytes, doing: str) -> str:
         target, forge = self.target, self.target.forge_name
@@ -470,17 +437,6 @@ class _ForgeClient:
         elif 300 <= status < 400:
             message += "; the project or API moved: update the API URL or the project path"
         return self.redact(message)
-
-
-async def _read_capped(response: httpx.Response) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > _MAX_RESPONSE_BYTES:
-            raise httpx.DecodingError(f"response larger than {_MAX_RESPONSE_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _flatten(value: Any) -> list[str]:
@@ -673,30 +629,19 @@ async def open_pull_request(
             f"no token for {host} to open a {target.noun} on {target.forge_name}: "
             f"{_token_hint(host)}",
         )
-    parts = urlsplit(target.api_url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        destination = await asyncio.wait_for(
-            vet_destination(host, port, GuardPolicy(allow_private=allow_private)), timeout
-        )
-    except (OSError, TimeoutError) as exc:
-        raise UpgradeError(
-            _PROPOSE, f"cannot resolve {host} for {target.forge_name}: {exc or 'timed out'}"
-        ) from None
-    if not destination.allowed:
-        raise UpgradeError(
-            _PROPOSE,
-            f"refusing to contact {target.forge_name} at {target.api_url}: {host} resolves to "
-            f"{destination.refused_address}, a {destination.reason} address (allow private "
-            "addresses in the configuration to permit it)",
-        )
-    async with httpx.AsyncClient(
-        headers={"User-Agent": f"steward/{__version__}"},
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=False,  # a redirected POST would resend the token elsewhere
-        trust_env=False,  # a proxy from the environment would bypass the guard
-    ) as client:
-        forge = _ForgeClient(target, token.secret, client, destination.addresses, timeout)
+    # The one fetch engine: its guard vets every connection's addresses in the resolver and
+    # connects to exactly those; requests other than GET are neither retried nor redirected.
+    config = FetchConfig(
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        total_timeout=timeout,
+        request_deadline=timeout,
+        max_retries=0,
+        max_response_bytes=_MAX_RESPONSE_BYTES,
+        allow_private=allow_private,
+    )
+    async with Fetcher(config) as fetcher:
+        forge = _ForgeClient(target, token.secret, fetcher, timeout)
         body = _fit_body(target.kind, body_markdown)
         find: Callable[[], Awaitable[Proposal | None]]
         create: Callable[[], Awaitable[Proposal]]

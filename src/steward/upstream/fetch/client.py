@@ -291,6 +291,14 @@ class FetchStats:
 
 
 @dataclass(frozen=True, slots=True)
+class _Body:
+    """A request other than a plain GET: its method and the bytes it sends."""
+
+    method: str
+    data: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
 class _Response:
     url: str
     status: int
@@ -410,6 +418,46 @@ class Fetcher:
         result = await self._finish(url, safe_url, response, cached, attempts, started)
         note_response(url, accept, request_headers, result.headers)
         return result
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        json_body: Any = None,
+    ) -> FetchResult:
+        """Send one ``method`` request (a forge's API call) and return the answer, whatever
+        its status: the caller reads error bodies itself (they are cut at 64 KiB).
+
+        The guard, host slots, the breaker, the deadline, size caps and the base-URL
+        overrides apply as in :meth:`get`; no credentials are added (the caller names its
+        own, as the forge wants them), a redirect is returned rather than followed and
+        nothing is retried, so a POST is never sent twice. Raises :class:`FetchError` when
+        no answer came.
+        """
+        started = time.monotonic()
+        safe_url = redact_url(url)
+        target, logical, _ = self._target(url, safe_url)
+        request_headers = {name.lower(): value for name, value in (headers or {}).items()}
+        request_headers.setdefault("accept", "application/json")
+        data = None
+        if json_body is not None:
+            data = orjson.dumps(json_body)
+            request_headers["content-type"] = "application/json"
+        response, attempts = await self._follow(
+            safe_url, target, logical, request_headers, "", None, _Body(method.upper(), data)
+        )
+        return FetchResult(
+            url,
+            response.url,
+            response.status,
+            response.headers,
+            response.body,
+            False,
+            time.monotonic() - started,
+            attempts,
+        )
 
     async def revalidate(self, validators: Sequence[Validator]) -> bool:
         """True when every response behind ``validators`` is unchanged upstream.
@@ -581,6 +629,7 @@ class Fetcher:
         request_headers: dict[str, str],
         scope: str,
         sink: _PartFile | None = None,
+        outgoing: _Body | None = None,
     ) -> tuple[_Response, int]:
         """Send the request, following redirects; returns the last response and requests sent.
 
@@ -606,11 +655,13 @@ class Fetcher:
                     hop_headers.pop(name, None)
             quota_key = (origin, scope if token is not None else "")
             response, sent = await self._send_with_retries(
-                safe_url, hop, hop_headers, quota_key, deadline, sink
+                safe_url, hop, hop_headers, quota_key, deadline, sink, outgoing
             )
             attempts += sent
             location = response.headers.get("location")
-            if response.status not in _REDIRECT_STATUSES or not location:
+            if response.status not in _REDIRECT_STATUSES or not location or outgoing is not None:
+                # Another method's redirect is the caller's to read: resending a POST
+                # elsewhere would send its body (and a token in it) where nobody vetted.
                 return response, attempts
             redirects += 1
             if redirects > self.config.max_redirects:
@@ -672,6 +723,7 @@ class Fetcher:
         quota_key: tuple[str, str],
         deadline: _Deadline,
         sink: _PartFile | None = None,
+        outgoing: _Body | None = None,
     ) -> tuple[_Response, int]:
         """One hop, retried on timeouts, connection failures, 5xx and 429, within the
         request's deadline and while the host's breaker stays closed.
@@ -683,12 +735,14 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                response = await self._send_once(safe_url, hop, headers, quota_key, deadline, sink)
+                response = await self._send_once(
+                    safe_url, hop, headers, quota_key, deadline, sink, outgoing
+                )
             except HostUnreachable:
                 raise
             except (Timeout, ConnectionFailed) as exc:
                 exc.attempts = attempt
-                if attempt > config.max_retries:
+                if attempt > config.max_retries or outgoing is not None:  # never resend a POST
                     raise
                 self._breaker.check(_origin(hop), safe_url)
                 delay = full_jitter_delay(
@@ -712,7 +766,7 @@ class Fetcher:
                 )
             # GitHub's secondary rate limit is a 403 that carries Retry-After.
             secondary = status == 403 and "retry-after" in response.headers
-            if not (status >= 500 or status == 429 or secondary):
+            if not (status >= 500 or status == 429 or secondary) or outgoing is not None:
                 return response, attempt
 
             retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
@@ -766,6 +820,7 @@ class Fetcher:
         quota_key: tuple[str, str],
         deadline: _Deadline,
         sink: _PartFile | None = None,
+        outgoing: _Body | None = None,
     ) -> _Response:
         if hop.scheme not in ALLOWED_SCHEMES:
             raise BlockedDestination(
@@ -789,7 +844,7 @@ class Fetcher:
                     raise deadline.expired(safe_url, 0)
                 self._requests += 1
                 try:
-                    response = await self._exchange(safe_url, hop, headers, left, sink)
+                    response = await self._exchange(safe_url, hop, headers, left, sink, outgoing)
                 except (Timeout, ConnectionFailed) as exc:
                     self._breaker.failed(host, exc)
                     raise
@@ -838,6 +893,7 @@ class Fetcher:
         headers: dict[str, str],
         left: float,
         sink: _PartFile | None = None,
+        outgoing: _Body | None = None,
     ) -> _Response:
         timeout = min(left, self.config.total_timeout if sink is None else sink.timeout)
         if sink is not None:
@@ -849,9 +905,11 @@ class Fetcher:
         failure: FetchError
         try:
             async with asyncio.timeout(timeout):
-                async with session.get(
+                async with session.request(
+                    outgoing.method if outgoing is not None else "GET",
                     hop,
                     headers=headers,
+                    data=outgoing.data if outgoing is not None else None,
                     allow_redirects=False,
                     # Downloads keep the body as sent: a .tar.gz labelled gzip stays one.
                     auto_decompress=sink is None,

@@ -131,10 +131,10 @@ class _GuardedResolver(AbstractResolver):
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
     """The client TLS context, built once per process (loading the CA bundle takes 25 ms)."""
-    # The CA bundle httpx used, so that moving to aiohttp changes no trust decision.
+    # certifi's CA bundle, the same on every machine (a dependency of Steward).
     try:
         import certifi
-    except ImportError:  # pragma: no cover - certifi comes with httpx
+    except ImportError:  # pragma: no cover - certifi is a dependency
         return ssl.create_default_context()
     return ssl.create_default_context(cafile=certifi.where())
 

@@ -28,6 +28,7 @@ GitHub's search index lags behind a request just created; ``delay`` holds every 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -38,6 +39,7 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
+from fakeupstream.loopback import serve
 
 __all__ = ["FakeForge", "RecordedRequest"]
 
@@ -105,7 +107,7 @@ class FakeForge:
         self._projects: dict[tuple[str, str], _Project] = {}
         self._ids = itertools.count(1000)
         self._pull_ids = itertools.count(500_000)
-        self._runner: web.AppRunner | None = None
+        self._serving = contextlib.AsyncExitStack()
         self._url = ""
         self._routes: list[tuple[str, str, re.Pattern[str], Handler]] = [
             ("github", "GET", re.compile(r"/repos/([^/]+)/([^/]+)/pulls"), self._github_list),
@@ -137,13 +139,8 @@ class FakeForge:
     async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        # Handlers held by `delay` must not hold up the end of a test.
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self._url = f"http://{host}:{port}"
+        # Handlers held by `delay` must not hold up the end of a test: serve stops at once.
+        self._url = await self._serving.enter_async_context(serve(app))
         return self
 
     async def __aexit__(
@@ -152,8 +149,7 @@ class FakeForge:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._serving.aclose()
 
     # ----------------------------------------------------------------------- test API
 

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from aiohttp import web
 from fakeupstream import FakeUpstream
+from fakeupstream.loopback import serve
 
 from steward.config import parse_config
 from steward.distro.tree import PackageRecord
@@ -215,15 +216,8 @@ async def trickle() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", handler)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve(app) as base:
+        yield base
 
 
 async def test_a_body_trickling_one_byte_a_second_ends_at_the_request_deadline(
@@ -344,14 +338,8 @@ async def counting() -> AsyncIterator[tuple[str, Counter[str]]]:
     app.router.add_post("/busy", busy)
     app.router.add_post("/moved", moved)
     app.router.add_post("/echo", echo)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}", seen
-    finally:
-        await runner.cleanup()
+    async with serve(app) as base:
+        yield base, seen
 
 
 async def test_a_post_is_sent_once_and_its_redirect_is_not_followed(

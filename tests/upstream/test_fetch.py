@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from fakeupstream.loopback import serve
 
 from steward.config import ConfigError
 from steward.upstream.credentials import AuthStyle, Credentials, Token
@@ -110,15 +111,11 @@ class Upstream:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[str]:
-        runner = web.AppRunner(self.app, shutdown_timeout=0.1, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        host, port = runner.addresses[0][:2]
-        try:
-            yield f"http://{host}:{port}"
-        finally:
-            self.stop.set()
-            await runner.cleanup()
+        async with serve(self.app) as base:
+            try:
+                yield base
+            finally:
+                self.stop.set()
 
 
 def loopback(**settings: Any) -> FetchConfig:
@@ -940,16 +937,10 @@ async def test_https_is_verified_and_plain_http_never_loads_the_ca_bundle(tmp_pa
     cert, key = _self_signed(tmp_path)
     server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_side.load_cert_chain(cert, key)
-    runner = web.AppRunner(plain.app, shutdown_timeout=0.1, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_side).start()
-    port = runner.addresses[0][1]
-    try:
+    async with serve(plain.app, ssl_context=server_side) as base:
         async with Fetcher(loopback(max_retries=0)) as fetcher:
             # A certificate nobody vouches for is refused: the request went over TLS with
             # the verifying context, which was built for it.
             with pytest.raises(ConnectionFailed, match=r"(?i)certificate"):
-                await fetcher.get_json(f"https://127.0.0.1:{port}/x")
+                await fetcher.get_json(f"{base}/x")
         assert _ssl_context.cache_info().currsize == 1
-    finally:
-        await runner.cleanup()

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from fakeupstream.loopback import serve
 
 from steward.upstream.fetch import (
     BlockedDestination,
@@ -54,14 +55,8 @@ class Server:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[str]:
-        runner = web.AppRunner(self.app, shutdown_timeout=0.1, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        host, port = runner.addresses[0][:2]
-        try:
-            yield f"http://{host}:{port}"
-        finally:
-            await runner.cleanup()
+        async with serve(self.app) as base:
+            yield base
 
 
 def loopback(**settings: Any) -> FetchConfig:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from fakeupstream import FakeUpstream
+from fakeupstream.loopback import serve
 
 from steward.distro.tree import PackageRecord
 from steward.upstream.credentials import Credentials, Token
@@ -188,15 +189,8 @@ class Counting:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[str]:
-        runner = web.AppRunner(self.app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            await runner.cleanup()
+        async with serve(self.app) as base:
+            yield base
 
 
 async def test_revalidate_answers_from_304s_and_hands_a_200_to_the_next_get() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from fakeupstream import FakeRelease, FakeUpstream
+from fakeupstream.loopback import serve
 
 from steward.upstream.credentials import Credentials, Token
 from steward.upstream.fetch import FetchConfig, Fetcher, MemoryHttpCache, RateLimited
@@ -299,15 +300,8 @@ async def bare_gitlab(total: int, per_page: int) -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/api/v4/projects/{project}/repository/tags", tags)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve(app) as base:
+        yield base
 
 
 async def test_gitlab_follows_x_next_page_without_a_link_header() -> None:

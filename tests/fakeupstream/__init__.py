@@ -53,6 +53,11 @@ rpmrepo       ``/<repo>/repodata/repomd.xml``, ``/<repo>/repodata/<sha>-primary.
 page          exactly ``<path>`` (``add_page(path, body)``)                         path
 ============  ====================================================================  =========
 
+The pull-request APIs Steward's propose step calls (GitHub/Gitee ``pulls``, GitLab
+``merge_requests``) are served by the same server when a test attaches them:
+``async with FakeForge(token=...) as forge`` (``fakeupstream.pulls``) starts one and routes
+those paths to the forge's state.
+
 Per-kind options (keyword arguments of ``add_project``, ``options`` in a seed): ``latest``
 (tag/version the forge or registry calls latest), ``host`` (host in payload URLs),
 ``tag_order`` (github: ``name-desc`` as github.com, ``date-desc``, ``given``), ``dist_tags``

@@ -312,6 +312,8 @@ class FakeUpstream:
         self._runner: web.AppRunner | None = None
         self._stopping: asyncio.Event | None = None
         self._thread_error: BaseException | None = None
+        #: The pull-request APIs (``pulls.FakeForge``), when a test attached them.
+        self.pulls: Any = None
         if seed is not None:
             self.seed(seed)
 
@@ -705,6 +707,8 @@ class FakeUpstream:
         return None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if self.pulls is not None and self.pulls.handles(request.method, request.raw_path):
+            return await self.pulls.dispatch(request)  # type: ignore[no-any-return]
         path = canonical_path(request.raw_path.partition("?")[0])
         if path.startswith("/_"):
             return await self._admin(request, path)

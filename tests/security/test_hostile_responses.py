@@ -6,6 +6,7 @@ TCP socket) on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections import Counter
@@ -55,9 +56,10 @@ async def trickle() -> AsyncIterator[str]:
     async def handler(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         await response.prepare(request)
-        for _ in range(600):
-            await response.write(b" ")
-            await asyncio.sleep(1.0)
+        with contextlib.suppress(ConnectionError):  # the client hung up: the point
+            for _ in range(600):
+                await response.write(b" ")
+                await asyncio.sleep(1.0)
         return response
 
     app = web.Application()

@@ -1,6 +1,6 @@
 """Proposing an upgrade: push the branch with real git, open one request on each forge's API.
 
-The forges are the fake in ``fakeforge.py`` on 127.0.0.1 speaking the real GitHub, GitLab
+The forges are the fake upstream's pull-request APIs (``fakeupstream/pulls.py``) on 127.0.0.1 speaking the real GitHub, GitLab
 and Gitee pull-request APIs; the remotes are bare repositories made by the tests.
 """
 
@@ -26,7 +26,7 @@ from steward.upgrade.propose import (
 from steward.upstream.credentials import Credentials, Token
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fakeforge import FakeForge, RecordedRequest
+from fakeupstream.pulls import FakeForge, RecordedRequest
 
 TOKEN = "tok-SECRET-0123456789"
 BRANCH = "steward/upgrade/zlib-1.3.1"

@@ -1,4 +1,8 @@
-"""A fake code forge on 127.0.0.1 speaking the pull-request APIs of GitHub, GitLab and Gitee.
+"""The fake upstream's pull-request APIs of GitHub, GitLab and Gitee (what propose sends).
+
+One server: :class:`FakeForge` is a view on a :class:`~fakeupstream.server.FakeUpstream`
+whose app routes these paths here (the release and tag APIs of the same forges live in
+``forges.py``).
 
 It answers what Steward's propose step sends, with the real paths, parameters, status codes
 and JSON field names, and records every request so tests can check where a token went:
@@ -39,7 +43,6 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
-from fakeupstream.loopback import serve
 
 __all__ = ["FakeForge", "RecordedRequest"]
 
@@ -137,11 +140,18 @@ class FakeForge:
     # ----------------------------------------------------------------------- lifecycle
 
     async def __aenter__(self) -> Self:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        # Handlers held by `delay` must not hold up the end of a test: serve stops at once.
-        self._url = await self._serving.enter_async_context(serve(app))
+        # The one fake upstream server, with this forge's pull-request routes attached.
+        from fakeupstream.server import FakeUpstream
+
+        upstream = FakeUpstream()
+        upstream.pulls = self
+        self._url = (await self._serving.enter_async_context(upstream)).url
         return self
+
+    def handles(self, method: str, raw_path: str) -> bool:
+        """Whether this is a pull-request API call (the server hands those over)."""
+        path = raw_path.partition("?")[0]
+        return any(m == method and p.fullmatch(path) for _, m, p, _ in self._routes)
 
     async def __aexit__(
         self,
@@ -172,7 +182,7 @@ class FakeForge:
 
     # ----------------------------------------------------------------------- plumbing
 
-    async def _dispatch(self, request: web.Request) -> web.Response:
+    async def dispatch(self, request: web.Request) -> web.Response:
         if self.delay:
             await asyncio.sleep(self.delay)
         raw_path, _, query = request.raw_path.partition("?")

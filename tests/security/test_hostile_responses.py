@@ -11,6 +11,7 @@ import socket
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +20,11 @@ from fakeupstream import FakeUpstream
 from fakeupstream.checking import quick, run_check
 from fakeupstream.loopback import serve
 
+from steward.distro.metadata import parse_upstream_info
+from steward.distro.tree import PackageRecord
+from steward.upstream.engine import CheckSettings, check_packages
 from steward.upstream.fetch import Fetcher, Timeout
+from steward.upstream.sources.base import SourceContext
 
 pytestmark = pytest.mark.anyio
 
@@ -144,3 +149,25 @@ async def test_a_host_that_never_answers_opens_its_breaker_and_the_run_ends_fast
     message = next(r.error_message for r in results if r.error_code == "host-unreachable")
     assert "host unreachable" in (message or "") and "3 times in a row" in (message or "")
     assert next(r for r in results if r.package == "alive").recommendation is not None
+
+
+async def test_a_catastrophic_tag_prefix_in_openeuler_metadata_costs_nothing(
+    up: FakeUpstream,
+) -> None:
+    """``(1+)+x`` takes Python's re minutes on a 34-character tag; RE2 answers at once."""
+    tag = "1" * 34
+    up.add_project("github", "o/hostile", ["v1.0", tag, "v2.0"])
+    info = parse_upstream_info(
+        'version_control: github\nsrc_repo: o/hostile\ntag_prefix: "(1+)+x"\nseparator: "."\n',
+        source="hostile.yaml",
+    )
+    record = PackageRecord(
+        name="hostile", folder=Path("/nowhere"), spec_path=None, version="1.0", upstream=info
+    )
+    started = time.monotonic()
+    async with Fetcher(quick()) as fetcher:
+        ctx = SourceContext(fetcher, base_urls={"github": up.base_url("github")})
+        (result,) = await check_packages([record], ctx, CheckSettings())
+    assert time.monotonic() - started < 5.0
+    assert result.upstream is not None and result.upstream.origin == "metadata"
+    assert result.error_code is None, result.error_message

@@ -651,6 +651,8 @@ def _tr(shell: _Shell, args: list[str], stdin: str) -> tuple[int, str]:
             raise ShellUnsupported("tr -d")
         gone = set(_tr_set(args[0]))
         return 0, "".join(c for c in stdin if c not in gone)
+    if squeeze and len(args) == 1:
+        return 0, _squeeze(stdin, set(_tr_set(args[0])))
     if len(args) != 2:
         raise ShellUnsupported("tr needs two sets")
     src, dst = _tr_set(args[0]), _tr_set(args[1])
@@ -660,13 +662,17 @@ def _tr(shell: _Shell, args: list[str], stdin: str) -> tuple[int, str]:
     table = {ord(a): b for a, b in zip(src, dst, strict=False)}
     out = stdin.translate(table)
     if squeeze:
-        squeezed = set(dst)
-        out = re.sub(
-            "|".join(f"{re.escape(c)}{re.escape(c)}+" for c in squeezed) or "(?!)",
-            lambda m: m.group(0)[0],
-            out,
-        )
+        out = _squeeze(out, set(dst))
     return 0, out
+
+
+def _squeeze(text: str, chars: set[str]) -> str:
+    """``tr -s``: runs of one character from ``chars`` become one."""
+    out: list[str] = []
+    for c in text:
+        if not (out and c in chars and out[-1] == c):
+            out.append(c)
+    return "".join(out)
 
 
 def _bre_to_python(pattern: str, extended: bool) -> str:

@@ -90,7 +90,7 @@ def test_help_shows_examples() -> None:
 
 def test_spec_command_reports_diagnostics(tmp_path: Path) -> None:
     path = tmp_path / "x.spec"
-    path.write_text("Name: x\nVersion: %(echo 1)\nRelease: 1\nPatch3: a.patch\n")
+    path.write_text("Name: x\nVersion: %(uname -r)\nRelease: 1\nPatch3: a.patch\n")
     result = runner.invoke(app, ["spec", str(path), "--json"])
     document = json.loads(result.stdout)
     assert document["name"] == "x"

@@ -245,6 +245,9 @@ class Profile:
             engine.define("dist", self.dist, origin=origin)
         if self.vendor:
             engine.define("_vendor", self.vendor, origin=origin)
+        from steward.distro.profiles_lua import attach_lua
+
+        attach_lua(engine)  # the distribution's %{lua:} macros run sandboxed, when lupa is here
         engine.copy()  # folds the definitions into the shared base that copies reuse
         return engine
 

@@ -27,8 +27,9 @@ from pathlib import Path
 
 from steward.rpm.expression import ExpressionError, evaluate, format_value, truth
 from steward.rpm.model import Diagnostic
+from steward.rpm.shell import run_shell
 
-__all__ = ["Macro", "MacroEngine", "MacroError"]
+__all__ = ["LuaRunner", "Macro", "MacroEngine", "MacroError"]
 
 MAX_DEPTH = 64
 MAX_OUTPUT = 4 * 1024 * 1024
@@ -51,6 +52,11 @@ class Macro:
     @property
     def parametric(self) -> bool:
         return self.params is not None
+
+
+#: A sandboxed Lua interpreter: ``runner(engine, code, depth)`` returns what the code
+#: printed, or ``None`` (after adding its own diagnostic) when it could not run it.
+LuaRunner = Callable[["MacroEngine", str, int], "str | None"]
 
 
 class _Limit(Exception):
@@ -138,6 +144,7 @@ class MacroEngine:
         "_structural",
         "diagnostics",
         "line",
+        "lua",
         "max_depth",
         "max_output",
         "rpm_version",
@@ -157,6 +164,9 @@ class MacroEngine:
         self._structural: dict[str, bool] = {}
         self.diagnostics: list[Diagnostic] = []
         self.line: int | None = None
+        #: Runs ``%{lua:...}`` bodies in a sandbox when set (see :data:`LuaRunner`); rpm/
+        #: itself never runs Lua, a higher layer may plug a sandboxed interpreter in here.
+        self.lua: LuaRunner | None = None
         self.max_depth = MAX_DEPTH
         self.max_output = MAX_OUTPUT
         self.target_arch = target_arch
@@ -196,6 +206,7 @@ class MacroEngine:
         clone._structural = self._structural
         clone.diagnostics = []
         clone.line = None
+        clone.lua = self.lua
         clone.max_depth = self.max_depth
         clone.max_output = self.max_output
         clone.target_arch = self.target_arch
@@ -213,6 +224,27 @@ class MacroEngine:
     ) -> None:
         """Push a definition of ``%name`` (rpm macros are stacks: undefine pops)."""
         self._local.setdefault(name, []).append(Macro(name, body, params, origin, line))
+
+    def define_text(self, text: str, origin: str = "lua") -> None:
+        """Define from ``name[(opts)] body`` text, as ``%define`` (and Lua's rpm.define) do."""
+        self._define_from_text(text, origin=origin)
+
+    def frame_arguments(self) -> tuple[dict[str, str], list[str]]:
+        """The innermost parametric call's options (letter to value) and positional args."""
+        if not self._frames:
+            return {}, []
+        frame = self._frames[-1]
+        options = {
+            key[1:-1]: macro.body
+            for key, macro in frame.items()
+            if key.startswith("-") and key.endswith("*")
+        }
+        count = int(frame["#"].body) if "#" in frame else 0
+        return options, [frame[str(i)].body for i in range(1, count + 1) if str(i) in frame]
+
+    def expand_nested(self, text: str, depth: int) -> str:
+        """Expand ``text`` as part of an expansion already ``depth`` levels deep."""
+        return self._expand(text, depth + 1)
 
     def undefine(self, name: str) -> None:
         """Pop the newest definition of ``%name``, uncovering an older one if there is one."""
@@ -420,10 +452,7 @@ class MacroEngine:
             elif c == "(":
                 end = _match(text, j + 1, "(", ")")
                 end = n - 1 if end < 0 else end
-                piece = text[j : end + 1]
-                self._diag(
-                    "warning", "unexpanded-shell", f"shell expansion not run: {_short(piece)}"
-                )
+                piece = self._shell(text[j : end + 1], depth)
                 i = end + 1
             elif c == "[":
                 end = _match(text, j + 1, "[", "]")
@@ -480,6 +509,9 @@ class MacroEngine:
             name = text[k:end]
         else:
             return "%", j + 1
+        if name == "dnl" and not conditional and not negate:
+            eol = text.find("\n", end)
+            return "", n if eol < 0 else eol + 1  # %dnl: the rest of the line, newline too
         if not conditional and not negate and name in _LINE_BUILTINS:
             if name in ("define", "global"):
                 return "", end + self._define(name, text[end:])
@@ -503,6 +535,17 @@ class MacroEngine:
             args = text[end:eol]
             return self._call(macro, args, depth), eol
         return self._expand(macro.body, depth + 1), end
+
+    def _shell(self, whole: str, depth: int) -> str:
+        """``%(...)``: the pure-text shell subset is interpreted (see :mod:`steward.rpm.shell`);
+        anything else stays as written, with a diagnostic. Nothing is ever run."""
+        if whole.endswith(")"):
+            script = self._expand(whole[2:-1], depth + 1)
+            result = run_shell(script)
+            if result is not None:
+                return result
+        self._diag("warning", "unexpanded-shell", f"shell expansion not run: {_short(whole)}")
+        return whole
 
     def _braced(self, inner: str, whole: str, depth: int) -> str:
         """Everything inside ``%{...}``."""
@@ -734,6 +777,10 @@ def _b_expand(m: MacroEngine, arg: str, depth: int) -> str:
 
 
 def _b_lua(m: MacroEngine, arg: str, depth: int) -> str:
+    if m.lua is not None:
+        result = m.lua(m, arg, depth)
+        if result is not None:
+            return result
     m._diag("warning", "unexpanded-lua", f"lua not run: %{{lua:{_short(arg.strip())}}}")
     return "%{lua:" + arg + "}"
 

@@ -68,20 +68,12 @@ _ARCH_ALIASES = {
 }
 
 # Preamble tags that rpm also defines as macros (``%{url}``, ``%{summary}``...).
-_MACRO_TAGS = {
-    "name": ("name", "NAME"),
-    "version": ("version", "VERSION"),
-    "release": ("release", "RELEASE"),
-    "epoch": ("epoch", "EPOCH"),
-    "summary": ("summary",),
-    "license": ("license",),
-    "url": ("url",),
-    "group": ("group",),
-    "vendor": ("vendor",),
-    "packager": ("packager",),
-    "distribution": ("distribution",),
-    "vcs": ("vcs",),
-}
+_MACRO_TAGS = frozenset(
+    {
+        "name", "version", "release", "epoch", "summary", "license", "url", "group", "vendor",
+        "packager", "distribution", "vcs", "bugurl", "disturl", "modularitylabel",
+    }
+)  # fmt: skip
 _DEP_TAGS = {
     "buildrequires": "build_requires",
     "requires": "requires",
@@ -256,6 +248,17 @@ class _Reader:
                     # Keep going from the next physical line rather than swallow the file.
                     i = start + 1
                     parts = [line]
+                if (
+                    len(parts) > 1
+                    and _is_conditional(parts[-1])
+                    and not _open_braces("\n".join(parts))
+                ):
+                    # rpm reads a continued buffer up to the first line without a trailing
+                    # backslash, expands it, then splits it into lines again and checks each
+                    # for %if/%else/%endif: a conditional ending the buffer stays one.
+                    out.append((start + 1, "\n".join(parts[:-1])))
+                    out.append((start + len(parts), parts[-1]))
+                    continue
                 line = "\n".join(parts)
             out.append((start + 1, line))
         return out
@@ -280,6 +283,8 @@ class _Reader:
 
     def _line(self, number: int, raw: str) -> None:
         stripped = raw.lstrip()
+        if stripped.startswith("%dnl") and (len(stripped) == 4 or stripped[4] in " \t\n"):
+            return  # rpm's %dnl discards the rest of the line, wherever it stands
         if stripped.startswith("%"):
             m = _WORD.match(stripped)
             word = m.group(1) if m else ""
@@ -345,17 +350,24 @@ class _Reader:
             self._list_entry(number, stripped)
 
     def _include(self, number: int, rest: str) -> None:
-        """``%include FILE``: read another file in place, but only from the spec's folder."""
+        """``%include FILE``: read another file in place, but only from the package folder.
+
+        The package folder is the source directory, so a file named through
+        ``%{_sourcedir}`` (``%include %{SOURCE2}``) is looked up there, whatever
+        ``%{_sourcedir}`` says; a path that leaves the folder (``..``, an absolute path
+        elsewhere, a symlink out) is refused.
+        """
         target = self._expand(rest, number).strip()
         base = self.spec.path.parent if self.spec.path else None
         if base is None or not target:
             self._diag(number, "warning", "include-refused", f"%include {target} not read")
             return
-        path = (base / target).resolve()
-        allowed = [base.resolve()]
-        if self.sourcedir:
-            allowed.append(Path(self.sourcedir).resolve())
-        if not any(path.is_relative_to(a) for a in allowed) or not path.is_file():
+        folder = base.resolve()
+        candidate = target
+        if self.sourcedir and target.startswith(self.sourcedir.rstrip("/") + "/"):
+            candidate = target[len(self.sourcedir.rstrip("/")) + 1 :]
+        path = (folder / candidate).resolve()
+        if not path.is_relative_to(folder) or not path.is_file():
             self._diag(
                 number,
                 "warning",
@@ -504,7 +516,9 @@ class _Reader:
             if is_main:
                 spec.release = value
         elif key in ("epoch", "serial"):
-            if value.isdigit():
+            if not is_main:
+                pass  # a subpackage's Epoch: is its own; the source package has the main one
+            elif value.isdigit():
                 spec.epoch = int(value)
             else:
                 self._diag(number, "error", "bad-epoch", f"Epoch {value!r} is not a number")
@@ -527,9 +541,12 @@ class _Reader:
         elif key in _DEP_TAGS or key in ("buildprereq", "prereq"):
             field = _DEP_TAGS.get(key, "build_requires" if key == "buildprereq" else "requires")
             getattr(pkg, field).extend(split_dependencies(value))
-        if key in _MACRO_TAGS and is_main:
-            for macro_name in _MACRO_TAGS[key]:
-                self.engine.define(macro_name, value, origin="tag")
+        if key in _MACRO_TAGS and (is_main or key != "name"):
+            # rpm defines %{url} etc. for every package's tags, and %{URL} etc. for the
+            # main package's only.
+            self.engine.define(key, value, origin="tag")
+            if is_main:
+                self.engine.define(key.upper(), value, origin="tag")
 
     def _check_unexpanded(self, number: int, value: str) -> None:
         for m in _UNEXPANDED.finditer(value):
@@ -693,6 +710,16 @@ def _package_for(main: str, args: str) -> str | None:
             continue
         return f"{main}-{word}"
     return None
+
+
+def _is_conditional(line: str) -> bool:
+    """True for a ``%if``/``%elif``/``%else``/``%endif`` (and arch/os forms) line."""
+    stripped = line.lstrip()
+    m = _WORD.match(stripped)
+    if not m or m.group(1) not in _CONDITIONALS:
+        return False
+    rest = stripped[m.end() :]
+    return not rest or rest[0] in " \t"
 
 
 def _raw_value(raw: str) -> str:

@@ -300,17 +300,19 @@ def test_endless_recursive_macro_ends_in_diagnostic() -> None:
 
 def test_ten_megabyte_line_is_read_quickly() -> None:
     text = "Name: t\nVersion: 1\nRelease: 1\nSummary: " + "x" * 10_000_000 + "\n%description\nd\n"
-    started = time.monotonic()
+    # CPU time, not wall time: the bound is about the work done, not the machine's load.
+    started = time.process_time()
     spec = parse(text)
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
     assert spec.name == "t" and len(spec.summary or "") == 10_000_000
 
 
 def test_ten_megabyte_macro_line_is_bounded() -> None:
     text = "Name: t\nVersion: 1\nRelease: 1\nSummary: " + "%{name}" * 1_500_000 + "\n"
-    started = time.monotonic()
+    # CPU time, not wall time: the bound is about the work done, not the machine's load.
+    started = time.process_time()
     spec = parse(text)
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert spec.version == "1"
 
 

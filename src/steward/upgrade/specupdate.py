@@ -24,9 +24,17 @@ from pathlib import Path
 
 from steward.rpm.editor import EditError, SpecEditor
 from steward.rpm.macros import MacroEngine
+from steward.rpm.model import ChangelogEntry, Spec
 from steward.upgrade.model import UpgradeError, UpgradeStep
 
-__all__ = ["SpecUpdate", "changelog_items", "update_spec", "version_spellings"]
+__all__ = [
+    "ChangelogStyle",
+    "SpecUpdate",
+    "changelog_items",
+    "changelog_style",
+    "update_spec",
+    "version_spellings",
+]
 
 _PYPI_HASHED = re.compile(
     r"(https?://files\.pythonhosted\.org/packages/)[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{60}/"
@@ -67,16 +75,113 @@ def _respell(spelling_name: str, version: str) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ChangelogStyle:
+    """How a package's maintainers write an upgrade's changelog entry.
+
+    ``form`` is ``plain`` (``- update to 1.2``), ``openeuler`` (one
+    ``- Type:update ID:NA SUG:NA DESC:update to 1.2`` line) or ``openeuler-lines`` (``Type:``,
+    ``ID:``, ``SUG:`` and ``DESC:`` each on its own line). ``template`` is the wording of the
+    package's last upgrade with ``{version}`` for the version (``upgrade version to
+    {version}``); ``epoch`` whether the header names the epoch (None: as the spec's EVR);
+    ``source`` says what decided.
+    """
+
+    form: str
+    template: str = "update to {version}"
+    epoch: bool | None = None
+    source: str = "the profile"
+
+
+_TYPE_LINE = re.compile(r"^-\s*Type\s*:", re.I)
+_UPGRADE_WORDS = re.compile(r"\b(update|upgrade|bump|rebase)", re.I)
+
+
+def _entry_form(entry: ChangelogEntry) -> str:
+    items = [ln.strip() for ln in entry.lines if ln.strip().startswith("-")]
+    first = items[0] if items else ""
+    if _TYPE_LINE.match(first):
+        return "openeuler" if "DESC:" in first.upper() else "openeuler-lines"
+    return "plain"
+
+
+def _entry_version(entry: ChangelogEntry) -> str | None:
+    if not entry.evr:
+        return None
+    return entry.evr.split(":", 1)[-1].rsplit("-", 1)[0] or None
+
+
+def changelog_style(spec: Spec, profile_style: str) -> ChangelogStyle:
+    """The style of the package's own recent changelog entries, where they agree.
+
+    The package's previous upgrades decide first (up to three among the ten newest
+    entries): when they are written the same way, the newest one's wording is reused.
+    Without upgrades to go by, the three newest entries decide when they agree. Otherwise
+    the profile's style (``openeuler`` or ``fedora``) holds. The header carries the epoch
+    when the spec has one and the recent entries agree on writing it (or do not say).
+    """
+    profile = ChangelogStyle("openeuler" if profile_style == "openeuler" else "plain")
+    entries = spec.changelog[:10]
+    if not entries:
+        return profile
+    bumps = [
+        entry
+        for entry, older in zip(entries, [*entries[1:], None], strict=True)
+        if older is not None
+        and _entry_version(entry)
+        and _entry_version(entry) != _entry_version(older)
+    ][:3]
+    recent = entries[:3]
+    epochs = {bool(e.evr and ":" in e.evr) for e in recent if e.evr}
+    epoch = None if spec.epoch is None or len(epochs) != 1 else epochs.pop()
+    for group, what in ((bumps, "upgrades"), (recent, "entries")):
+        forms = {_entry_form(e) for e in group}
+        if not group or len(forms) != 1:
+            continue
+        form = forms.pop()
+        template = profile.template
+        newest = group[0]
+        first = next((ln.strip() for ln in newest.lines if ln.strip().startswith("-")), "")
+        text = first.lstrip("-").strip()
+        version = _entry_version(newest)
+        if what == "upgrades" and form == "plain" and version and version in text:
+            template = text.replace(version, "{version}")
+        elif form == "plain" and text[:1].isupper():
+            template = "Update to {version}"
+        return ChangelogStyle(
+            form, template, epoch, f"the package's {len(group)} most recent {what}"
+        )
+    return ChangelogStyle(profile.form, profile.template, epoch, profile.source)
+
+
 def changelog_items(
-    version: str, *, dropped: Sequence[str] = (), cves: Sequence[str] = ()
+    version: str,
+    *,
+    dropped: Sequence[str] = (),
+    cves: Sequence[str] = (),
+    style: ChangelogStyle | None = None,
 ) -> list[str]:
-    """The changelog lines of an upgrade: the update, dropped patches, fixed CVEs."""
-    items = [f"update to {version}"]
+    """The changelog lines of an upgrade: the update, dropped patches, fixed CVEs.
+
+    Without ``style`` the lines are plain text, for :func:`format_entry` to dress; with it,
+    they are written out in that style (pass ``style="fedora"`` to the editor then).
+    """
+    template = style.template if style else "update to {version}"
+    first = template.replace("{version}", version)
+    capital = first[:1].isupper()
+    more = []
     if dropped:
-        items.append("drop patches merged upstream: " + ", ".join(dropped))
+        more.append("drop patches merged upstream: " + ", ".join(dropped))
     if cves:
-        items.append("fix " + ", ".join(cves))
-    return items
+        more.append("fix " + ", ".join(cves))
+    if capital:
+        more = [m[:1].upper() + m[1:] for m in more]
+    if style is None or style.form == "plain":
+        return [first, *more]
+    desc = "; ".join([first, *more])
+    if style.form == "openeuler-lines":
+        return ["Type:update", "ID:NA", "SUG:NA", f"DESC:{desc}"]
+    return [f"Type:update ID:NA SUG:NA DESC:{desc}"]
 
 
 def update_spec(

@@ -33,7 +33,7 @@ from steward.rpm.version import rpmvercmp
 from steward.upgrade import builders, extract, patches, sources
 from steward.upgrade.model import BuildOutcome, PatchVerdict, UpgradeError, UpgradeStep
 from steward.upgrade.report import UpgradeReport, write_reports
-from steward.upgrade.specupdate import changelog_items, update_spec
+from steward.upgrade.specupdate import changelog_items, changelog_style, update_spec
 from steward.upgrade.workspace import (
     Workspace,
     branch_exists,
@@ -253,8 +253,9 @@ def _upgrade_in(
         report.notes.append(
             f"{source0.filename} unpacks to {top}/, but %setup expects {expected_dir}/"
         )
-    triage = patches.triage_patches(new_spec, ws.package_dir, source_tree)
-    dropped = patches.drop_upstreamed(spec_path, ws.package_dir, triage)
+    variants = patches.arch_variants(new_spec, spec_path, macros)
+    triage = patches.triage_patches(new_spec, ws.package_dir, source_tree, variants=variants)
+    dropped = patches.drop_upstreamed(spec_path, ws.package_dir, triage, macros=macros)
     report.patches = [
         replace(t, dropped=t.filename in dropped) if t.verdict is PatchVerdict.UPSTREAM else t
         for t in triage
@@ -262,10 +263,14 @@ def _upgrade_in(
 
     # Changelog: the update, the dropped patches and the CVEs they fixed.
     cves = sorted({m.group(0).upper() for name in dropped for m in _CVE.finditer(name)})
-    items = changelog_items(plan.target, dropped=dropped, cves=cves)
+    style = changelog_style(old_spec, _style(profile))
+    items = changelog_items(plan.target, dropped=dropped, cves=cves, style=style)
     try:
         editor = SpecEditor.open(spec_path, macros=macros)
-        editor.add_changelog_entry(options.packager, items, style=_style(profile))
+        evr = None
+        if style.epoch is False and editor.spec.epoch is not None:
+            evr = f"{editor.spec.version}-{editor.spec.release}"
+        editor.add_changelog_entry(options.packager, items, evr=evr, style="fedora")
         editor.write()
     except EditError as exc:
         raise UpgradeError(UpgradeStep.SPEC, f"cannot add the changelog entry: {exc}") from exc

@@ -205,11 +205,13 @@ def update_spec(
     if not old_version:
         raise UpgradeError(UpgradeStep.SPEC, f"{spec_path.name} has no Version: to update")
     notes: list[str] = []
+    before = {s.number: s.expanded for s in editor.spec.sources if s.is_remote}
     try:
         editor.set_version(version)
         _fix_spellings(editor, old_version, version, notes)
         _fix_setup_dirs(editor, old_version, notes)
         _fix_pypi_hash_urls(editor, notes)
+        _fix_other_mentions(editor, old_version, notes)
         editor.reset_release()
         if changelog:
             items = changelog_items(version, dropped=dropped_patches, cves=cves)
@@ -218,7 +220,7 @@ def update_spec(
         raise UpgradeError(
             UpgradeStep.SPEC, f"{spec_path.name}: {exc}; edit the spec by hand"
         ) from exc
-    _check_sources_follow(editor, old_version)
+    _check_sources_follow(editor, old_version, before)
     editor.write()
     spec = editor.spec
     return SpecUpdate(spec.version or version, spec.release, spec.evr, tuple(notes))
@@ -245,10 +247,20 @@ def _fix_spellings(editor: SpecEditor, old: str, new: str, notes: list[str]) -> 
                     f"Source{source.number} spelled the version with {spelling_name} "
                     f"({spelling}); now {replacement}"
                 )
+    written = _version_token(old)
     for source in list(editor.spec.sources):
-        if re.search(rf"(?<![\w.]){re.escape(old)}(?![\w])", source.raw):
-            _replace_in_line(editor, source.line, old, "%{version}")
+        if written.search(source.raw):
+            # Every occurrence: GitHub's releases/download/v1.2.3/foo-1.2.3.tar.gz has two.
+            lines = list(editor.lines)
+            text = lines[source.line - 1]
+            lines[source.line - 1] = written.sub(lambda m: m.group(1) + "%{version}", text)
+            editor._commit(lines, "", f"replace {old!r} on line {source.line}")
             notes.append(f"Source{source.number} had version {old} written out; now %{{version}}")
+
+
+def _version_token(version: str) -> re.Pattern[str]:
+    """``version`` where it stands as a version: alone, or after ``v``, ``-``, ``/``, ``_``."""
+    return re.compile(rf"(?<![\w.])(v?){re.escape(version)}(?![\w]|\.\d)")
 
 
 def _fix_setup_dirs(editor: SpecEditor, old: str, notes: list[str]) -> None:
@@ -286,14 +298,79 @@ def _replace_in_line(editor: SpecEditor, line: int, old: str, new: str) -> None:
     editor._commit(lines, "", f"replace {old!r} on line {line}")
 
 
-def _check_sources_follow(editor: SpecEditor, old: str) -> None:
-    """A remote source that still names the old version would fetch the old tarball."""
+def _check_sources_follow(editor: SpecEditor, old: str, before: dict[int, str]) -> None:
+    """A remote source that still names the old version, or does not move with the
+    version at all, would fetch the old tarball: refuse, naming the line and the part."""
     new = editor.spec.version or ""
-    stale = re.compile(rf"(?<![\w.]){re.escape(old)}(?![\w]|\.\d)")
+    stale = _version_token(old)
     for source in editor.spec.sources:
-        if source.is_remote and stale.search(source.expanded.replace(new, "")):
+        if not source.is_remote:
+            continue
+        if stale.search(source.expanded.replace(new, "")):
+            if stale.search(source.raw):
+                part = f"the text {stale.search(source.raw).group(0)!r} on line {source.line}"  # type: ignore[union-attr]
+            else:
+                part = _macro_holding(editor, source.raw, old) or "a macro it uses"
             raise UpgradeError(
                 UpgradeStep.SPEC,
                 f"Source{source.number} still names version {old} after the update "
-                f"({source.expanded}); the spec computes it in a way Steward cannot edit",
+                f"({source.expanded}): {part} could not be rewritten; edit it by hand",
             )
+        if (
+            source.number == min(before, default=-1)
+            and before.get(source.number) == source.expanded
+        ):
+            raise UpgradeError(
+                UpgradeStep.SPEC,
+                f"Source{source.number} does not move with the version (line {source.line}: "
+                f"{source.raw.strip()}): it would fetch the same file for {new}. A hard-coded "
+                "commit, date or file name? Point it at the new release by hand",
+            )
+
+
+def _macro_holding(editor: SpecEditor, raw: str, old: str) -> str | None:
+    """The macro used in ``raw`` whose definition names ``old``, as "%name (line N)"."""
+    for name in re.findall(r"%\{?\??([A-Za-z_]\w*)", raw):
+        body, line = editor.spec.definitions.get(name, ("", 0))
+        if old in body:
+            return f"%{name} (defined on line {line} as {body.strip()!r})"
+    return None
+
+
+#: Sections where a path spelled with the version is derived by the upstream build
+#: (its tarball's folder, its docdir): rewritten along with the version.
+_PATH_SECTIONS = frozenset({"prep", "build", "install", "check", "files"})
+
+
+def _fix_other_mentions(editor: SpecEditor, old: str, notes: list[str]) -> None:
+    """Rewrite the old version in build paths; report every other place that names it."""
+    token = _version_token(old)
+    path = re.compile(rf"(?<=[-_/]){re.escape(old)}(?=/|\*|\s|$|[\"'])")
+    sections = {
+        line: section.name
+        for section in editor.spec.sections
+        for line in range(section.start_line, section.end_line + 1)
+    }
+    skip = {s.line for s in editor.spec.sources} | {
+        t.line for t in editor.spec.tags if t.tag.lower() == "version"
+    }
+    lines = list(editor.lines)
+    changed = False
+    for number, text in enumerate(lines, 1):
+        where = sections.get(number, "preamble")
+        if number in skip or where == "changelog" or not token.search(text):
+            continue
+        shown = text.strip()
+        if where in _PATH_SECTIONS and not text.lstrip().startswith("#") and path.search(text):
+            lines[number - 1] = path.sub("%{version}", text)
+            changed = True
+            notes.append(
+                f"line {number} (%{where}) named {old} in a path the upstream build derives "
+                f"from its version: now {lines[number - 1].strip()}"
+            )
+        else:
+            notes.append(
+                f"line {number} (%{where}) still names the old version {old}, left as is: {shown}"
+            )
+    if changed:
+        editor._commit(lines, "", f"rewrite paths naming {old}")

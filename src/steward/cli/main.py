@@ -769,9 +769,15 @@ def upgrade(
         target = to or _recommended_for(record, path, db, config)
         jobs_list = [(record, target)]
     if dry_run:
+        from steward.upgrade.model import UpgradeError
+
         plans = []
         for record, target in jobs_list:
-            plan = plan_upgrade(record, chosen, _with_target(options, target))
+            try:
+                plan = plan_upgrade(record, chosen, _with_target(options, target))
+            except UpgradeError as exc:  # the spec cannot be moved to that version
+                err.print(f"{record.name}: cannot upgrade to {target}: {_escape(str(exc))}")
+                raise typer.Exit(1) from None
             plans.append(plan)
             _print_plan(plan)
         raise typer.Exit(0)

@@ -22,16 +22,23 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from steward.config import Config
 from steward.distro.profiles import Profile
 from steward.distro.tree import Distro, PackageRecord
 from steward.rpm.editor import EditError, SpecEditor
+from steward.rpm.model import Spec
 from steward.rpm.spec import parse_file
 from steward.rpm.version import rpmvercmp
 from steward.upgrade import builders, extract, patches, sources
-from steward.upgrade.model import BuildOutcome, PatchVerdict, UpgradeError, UpgradeStep
+from steward.upgrade.model import (
+    BuildOutcome,
+    Comparison,
+    DownloadedSource,
+    PatchVerdict,
+    UpgradeError,
+    UpgradeStep,
+)
 from steward.upgrade.report import UpgradeReport, write_reports
 from steward.upgrade.specupdate import changelog_items, changelog_style, update_spec
 from steward.upgrade.workspace import (
@@ -162,17 +169,23 @@ def run_upgrade(
         )
         return _finish(report, options.output / record.name, error, None)
     out_dir = options.output / f"{record.name}-{options.target}"
+    progress = _Progress()
     try:
         plan = plan_upgrade(record, profile, options)
     except UpgradeError as exc:
         return _finish(report, out_dir, exc, None)
+    except Exception as exc:  # a bug: reported as one, at the step it happened in
+        return _finish(report, out_dir, _unexpected(UpgradeStep.PLAN, exc), None)
     if plan.problems:
         return UpgradeOutcome(record.name, report, skipped="; ".join(plan.problems))
     workspace: Workspace | None = None
     try:
+        progress.step = UpgradeStep.WORKTREE
         workspace = open_workspace(record.folder, plan.branch, result_root=out_dir / "result")
         report.branch = workspace.branch
-        _upgrade_in(workspace, record, profile, config, options, plan, report, out_dir, distro)
+        _upgrade_in(
+            workspace, record, profile, config, options, plan, report, out_dir, distro, progress
+        )
     except UpgradeError as exc:
         if workspace is not None:
             workspace.discard()
@@ -180,10 +193,25 @@ def run_upgrade(
     except Exception as exc:  # a bug must not leave a half-made branch behind
         if workspace is not None:
             workspace.discard()
-        return _finish(report, out_dir, UpgradeError(UpgradeStep.PLAN, repr(exc)), None)
+        return _finish(report, out_dir, _unexpected(progress.step, exc), None)
     if workspace.worktree is not None:
         workspace.close()
     return _finish(report, out_dir, None, workspace)
+
+
+@dataclass(slots=True)
+class _Progress:
+    """The step an upgrade is in, so that an unexpected error is reported where it happened."""
+
+    step: UpgradeStep = UpgradeStep.PLAN
+
+
+def _unexpected(step: UpgradeStep, exc: Exception) -> UpgradeError:
+    return UpgradeError(
+        step,
+        f"unexpected error ({type(exc).__name__}: {exc}); this is a bug in Steward, please "
+        "report it with the report.json of this upgrade",
+    )
 
 
 def _finish(
@@ -208,8 +236,10 @@ def _upgrade_in(
     report: UpgradeReport,
     out_dir: Path,
     distro: Distro | None,
+    progress: _Progress,
 ) -> None:
     assert record.spec_path is not None
+    progress.step = UpgradeStep.SPEC
     macros = profile.macro_engine()
     spec_path = ws.package_dir / record.spec_path.name
     original_text = spec_path.read_text(encoding="utf-8", errors="replace")
@@ -223,6 +253,7 @@ def _upgrade_in(
     report.spec_notes = list(update.notes)
     new_spec = parse_file(spec_path, macros=macros)
 
+    progress.step = UpgradeStep.SOURCES
     # Sources: download at the new version, verify, swap the old tarballs for the new.
     downloads = out_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
@@ -240,6 +271,7 @@ def _upgrade_in(
     removed = sources.remove_old_tarballs(ws.package_dir, old_names, new_names)
     report.removed_files = [p.name for p in removed]
 
+    progress.step = UpgradeStep.EXTRACT
     # Extract Source0 and triage the patches on it.
     source0 = next((d for d in fetched if d.number == 0), None)
     if source0 is None:
@@ -253,6 +285,7 @@ def _upgrade_in(
         report.notes.append(
             f"{source0.filename} unpacks to {top}/, but %setup expects {expected_dir}/"
         )
+    progress.step = UpgradeStep.PATCHES
     variants = patches.arch_variants(new_spec, spec_path, macros)
     triage = patches.triage_patches(new_spec, ws.package_dir, source_tree, variants=variants)
     dropped = patches.drop_upstreamed(spec_path, ws.package_dir, triage, macros=macros)
@@ -261,6 +294,7 @@ def _upgrade_in(
         for t in triage
     ]
 
+    progress.step = UpgradeStep.SPEC
     # Changelog: the update, the dropped patches and the CVEs they fixed.
     cves = sorted({m.group(0).upper() for name in dropped for m in _CVE.finditer(name)})
     style = changelog_style(old_spec, _style(profile))
@@ -286,6 +320,7 @@ def _upgrade_in(
         )
     )
 
+    progress.step = UpgradeStep.BUILD
     # Build: the source RPM always proves spec and sources agree; binaries when asked.
     if options.build != "none":
         backend = _builder(config, profile, out_dir / "builds")
@@ -300,10 +335,12 @@ def _upgrade_in(
             )  # fmt: skip
             report.builds.append(new_rpms)
             if options.compare and new_rpms.outcome is BuildOutcome.SUCCEEDED:
+                progress.step = UpgradeStep.COMPARE
                 report.comparison = _compare_with_current(
                     record, backend, new_rpms.artifacts, options, distro, report
                 )
 
+    progress.step = UpgradeStep.COMMIT
     # Commit (git) or leave the result folder and a patch file.
     message = _commit_message(record.name, plan, report, dropped)
     if ws.worktree is not None:
@@ -314,6 +351,7 @@ def _upgrade_in(
         report.patch_file = str(patch_file)
 
     if options.push or options.open_pr:
+        progress.step = UpgradeStep.PROPOSE
         _propose(ws, record, options, report, config)
 
 
@@ -327,12 +365,12 @@ def _builder(config: Config, profile: Profile, workdir: Path) -> builders.BuildB
 
 
 async def _download(
-    spec: Any, dest: Path, package_dir: Path, config: Config, options: UpgradeOptions,
+    spec: Spec, dest: Path, package_dir: Path, config: Config, options: UpgradeOptions,
     plan: UpgradePlan,
-) -> list[Any]:  # fmt: skip
+) -> list[DownloadedSource]:  # fmt: skip
     credentials = Credentials.from_env()
     async with Fetcher(fetch_config(config, None), credentials=credentials) as fetcher:
-        result: list[Any] = await sources.fetch_sources(
+        return await sources.fetch_sources(
             spec.sources,
             dest,
             fetcher,
@@ -340,7 +378,6 @@ async def _download(
             max_bytes=options.max_download_mb * MiB,
             version=plan.target,
         )
-        return result
 
 
 def _compare_with_current(
@@ -350,7 +387,7 @@ def _compare_with_current(
     options: UpgradeOptions,
     distro: Distro | None,
     report: UpgradeReport,
-) -> Any:
+) -> Comparison | None:
     from steward.upgrade import compare
 
     assert record.spec_path is not None

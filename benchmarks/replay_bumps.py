@@ -323,8 +323,8 @@ def replay(bump: Bump, work: Path, pythonpath: str | None, timeout: float) -> Ou
             outcome.kept[name] = verdict
         elif _stem(name) in added:
             outcome.rebased[name] = verdict  # replaced by a refreshed copy: not upstream
-        elif verdict == "applies":
-            # It applies cleanly at fuzz 0, so its change is not in the new tarball: the
+        elif verdict in ("applies", "applies-with-offset"):
+            # It applies at fuzz 0 (an offset at most), so its change is not in the new tarball: the
             # maintainer dropped it for another reason.
             outcome.removed_not_upstream[name] = verdict
         else:
@@ -349,7 +349,7 @@ def replay(bump: Bump, work: Path, pythonpath: str | None, timeout: float) -> Ou
 def _stem(name: str) -> str:
     """A patch's name without versions and numbering: ``libgcrypt-1.8.4-getrandom.patch`` and
     ``libgcrypt-1.8.5-getrandom.patch`` are the same patch refreshed."""
-    return re.sub(r"(^\d+-)|(\d+(\.\d+)+-?)", "", name)
+    return re.sub(r"(^backport-)|(^\d+-)|(\d+(\.\d+)+-?)", "", name)
 
 
 def _shown_verdict(patch: dict[str, Any]) -> str:

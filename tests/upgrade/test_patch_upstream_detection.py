@@ -195,3 +195,33 @@ def _forward_with_fuzz(tree: Path, patch: Path) -> str:
     )  # fmt: skip
     shutil.rmtree(scratch)
     return proc.stdout
+
+
+def _functions(count: int, body: str = "\treturn x + {n};") -> str:
+    return "".join(
+        f"int f{n}(int x)\n{{\n\tint y = x * {n};\n\tif (y < 0)\n\t\ty = 0;\n"
+        f"{body.format(n=n)}\n}}\n\n"
+        for n in range(count)
+    )
+
+
+def test_backport_whose_hunks_are_upstream_but_one_reworked_later_is_dropped(
+    tmp_path: Path,
+) -> None:
+    # A CVE fix backported in six hunks; upstream released it, then rewrote the body of one
+    # of the functions it touched (zlib 1.2.12 and CVE-2018-25032 are like this).
+    old = _functions(6)
+    fixed = old.replace("\tif (y < 0)\n\t\ty = 0;\n", "\tif (y < 0 || y > 1000)\n\t\ty = 0;\n")
+    reworked = fixed.replace(
+        "int f5(int x)\n{\n\tint y = x * 5;\n\tif (y < 0 || y > 1000)\n\t\ty = 0;\n",
+        "int f5(int x)\n{\n\tlong y = (long)x * 5;\n\tif (y < 0 || y >= 1000)\n\t\treturn 0;\n",
+    )
+    tree = write_tree(tmp_path, {"inflate.c": reworked})
+    patch = udiff(old, fixed, "inflate.c")
+    assert patch.count("\n@@ ") == 6
+    spec, pkg = write_package(tmp_path, {1: ("CVE-fix.patch", patch)}, "%autosetup -p1")
+
+    [item] = triage(spec, pkg, tree)
+
+    assert item.verdict is PatchVerdict.UPSTREAM, item.evidence
+    assert "5 of its 6 hunks reverse-apply" in item.evidence

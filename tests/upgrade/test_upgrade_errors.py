@@ -52,10 +52,8 @@ def test_upgrade_dry_run_to_a_version_the_source_cannot_follow_is_a_clear_error(
     result = CliRunner().invoke(app, ["upgrade", str(folder), "--to", "1.1", "--dry-run"])
 
     assert result.exit_code == 1, result.output
-    assert (
-        ("Traceback" not in result.output
-        and result.exception is None)
-        or isinstance(result.exception, SystemExit)
+    assert ("Traceback" not in result.output and result.exception is None) or isinstance(
+        result.exception, SystemExit
     )
     assert "cannot upgrade to 1.1" in result.output
     assert "does not move with the version" in result.output

@@ -72,6 +72,11 @@ _EVIDENCE_CHARS: Final = 4000
 _FUZZ_USED = re.compile(r"with fuzz (\d+)")
 _OFFSET = re.compile(r"\(offset -?\d+ lines?\)")
 _REVERSED = re.compile(r"Reversed \(or previously applied\) patch detected")
+_HUNK_START = re.compile(rb"^@@ -", re.MULTILINE)
+_HUNKS_FAILED = re.compile(r"^(\d+) out of \d+ hunks? FAILED", re.M)
+#: Share of hunks that must reverse-apply (with fuzz) when patch already detects every
+#: file's change as applied, for the patch to count as upstream.
+_MOSTLY_REVERSED: Final = 0.8
 _MISSING_FILE = re.compile(r"can't find file to patch|No file to patch")
 _FAILED_HUNK = re.compile(r"Hunk #\d+ FAILED|malformed patch|Only garbage")
 _PATCHING = re.compile(r"^(?:checking|patching) file (.+)$", re.M)
@@ -425,16 +430,36 @@ class _Replay:
                     "",
                 )
             return PatchVerdict.APPLIES, f"{clean.transcript}\napplies cleanly", ""
+        most = max(MAX_TRIAGE_FUZZ, fuzz)
         if _REVERSED.search(clean.output):
-            # patch itself recognised the change (its first hunk reverse-applies) in a file
-            # where the content check could not agree line by line.
+            # patch itself recognised the change (a hunk reverse-applies) where the content
+            # check could not agree line by line (a generic line, context edited since).
+            loose = self._patch(
+                patch_file, shown, strip, most, "--dry-run", "--reverse", "--ignore-whitespace"
+            )
+            files = len(_PATCHING.findall(clean.output))
+            hunks = len(_HUNK_START.findall(data))
+            failed = sum(int(n) for n in _HUNKS_FAILED.findall(loose.output))
+            every_file = files > 0 and len(_REVERSED.findall(clean.output)) == files
+            if every_file and hunks and (hunks - failed) / hunks >= _MOSTLY_REVERSED:
+                how = (
+                    "the whole patch reverse-applies"
+                    if loose.ok
+                    else f"{hunks - failed} of its {hunks} hunks reverse-apply"
+                )
+                return (
+                    PatchVerdict.UPSTREAM,
+                    f"{clean.transcript}\n{loose.transcript}\npatch finds every file's change "
+                    f"already there, and {how} once upstream's later edits around it are "
+                    "allowed for (fuzz): its change is in; not applied",
+                    "",
+                )
             return (
                 PatchVerdict.PROBABLY_UPSTREAM,
-                f"{clean.transcript}\npatch says the change is already there (reversed or "
-                "previously applied); not applied: check it and drop the patch",
+                f"{clean.transcript}\n{loose.transcript}\npatch says the change is already "
+                "there (reversed or previously applied); not applied: check it and drop it",
                 "",
             )
-        most = max(MAX_TRIAGE_FUZZ, fuzz)
         fuzzy = self._patch(patch_file, shown, strip, most, "--dry-run")
         if fuzzy.ok:
             used = max((int(n) for n in _FUZZ_USED.findall(fuzzy.output)), default=0)

@@ -233,6 +233,14 @@ def _with_changelog(entries: str, epoch: str = "") -> Path:
             "* Mon Jan 01 2023 A <a@x> - 1.3-1\n- Type:bugfix\n- ID:NA\n- SUG:NA\n- DESC:x\n",
             ["Type:update", "ID:NA", "SUG:NA", "DESC:update to 2.0"],
         ),
+        # The newest upgrades agree, older ones wrote openEuler's Type: lines: the newest win.
+        (
+            "* Mon Jan 01 2024 A <a@x> - 1.4-1\n- update to v1.4 version\n\n"
+            "* Mon Jan 01 2023 A <a@x> - 1.3-1\n- update to v1.3 version\n\n"
+            "* Mon Jan 01 2022 A <a@x> - 1.2-0\n- Type:enhancement\n- ID:NA\n- SUG:NA\n"
+            "- DESC:update package\n\n* Mon Jan 01 2021 A <a@x> - 1.1-4\n- init\n",
+            ["update to v2.0 version"],
+        ),
         # Upgrades written two ways and entries that disagree: the profile decides.
         (
             "* Mon Jan 01 2024 A <a@x> - 1.4-1\n- update to 1.4\n\n"

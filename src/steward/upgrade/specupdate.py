@@ -17,6 +17,7 @@ Each fix is reported as a note; what cannot be fixed safely raises an
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -111,14 +112,21 @@ def _entry_version(entry: ChangelogEntry) -> str | None:
     return entry.evr.split(":", 1)[-1].rsplit("-", 1)[0] or None
 
 
+def _leading_run(entries: list[ChangelogEntry]) -> list[ChangelogEntry]:
+    """The newest entries written in the same form as the newest one."""
+    forms = [_entry_form(e) for e in entries]
+    return entries[: len(list(itertools.takewhile(forms[0].__eq__, forms)))] if forms else []
+
+
 def changelog_style(spec: Spec, profile_style: str) -> ChangelogStyle:
     """The style of the package's own recent changelog entries, where they agree.
 
     The package's previous upgrades decide first (up to three among the ten newest
-    entries): when they are written the same way, the newest one's wording is reused.
-    Without upgrades to go by, the three newest entries decide when they agree. Otherwise
-    the profile's style (``openeuler`` or ``fedora``) holds. The header carries the epoch
-    when the spec has one and the recent entries agree on writing it (or do not say).
+    entries): when the newest two (or three) are written the same way, the newest one's
+    wording is reused. Without that, the newest two or three entries decide when they
+    agree. Otherwise the profile's style (``openeuler`` or ``fedora``) holds. The header
+    carries the epoch when the spec has one and the recent entries agree on writing it (or
+    do not say).
     """
     profile = ChangelogStyle("openeuler" if profile_style == "openeuler" else "plain")
     entries = spec.changelog[:10]
@@ -132,13 +140,17 @@ def changelog_style(spec: Spec, profile_style: str) -> ChangelogStyle:
         and _entry_version(entry) != _entry_version(older)
     ][:3]
     recent = entries[:3]
+    if bumps and recent and _entry_form(bumps[0]) != _entry_form(recent[0]):
+        bumps = []  # the newest entries already write otherwise than the last upgrade
     epochs = {bool(e.evr and ":" in e.evr) for e in recent if e.evr}
     epoch = None if spec.epoch is None or len(epochs) != 1 else epochs.pop()
-    for group, what in ((bumps, "upgrades"), (recent, "entries")):
-        forms = {_entry_form(e) for e in group}
-        if not group or len(forms) != 1:
+    for candidates, what in ((bumps, "upgrades"), (recent, "entries")):
+        # The newest ones decide: maintainers change style over time (openEuler's Type:
+        # lines gave way to plain ones), so a run of at least two alike, newest first.
+        group = _leading_run(candidates)
+        if len(group) < 2:
             continue
-        form = forms.pop()
+        form = _entry_form(group[0])
         template = profile.template
         newest = group[0]
         first = next((ln.strip() for ln in newest.lines if ln.strip().startswith("-")), "")

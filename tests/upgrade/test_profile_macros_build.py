@@ -76,3 +76,23 @@ def test_srpm_of_a_spec_with_its_own_post_builds_with_the_openeuler_profile(
 
     assert result.outcome is BuildOutcome.SUCCEEDED, result.message
     assert "Second %post" not in (result.log.read_text() if result.log else "")
+
+
+@pytest.mark.skipif(not (OE_MACROS / "macros.oe").is_file(), reason="needs ../shared/data")
+def test_help_subpackage_reads_as_openeulers_package_help_writes_it(tmp_path: Path) -> None:
+    spec = make_package(
+        tmp_path / "python-demo", "python-demo", "1.0", variant="pymod", help_subpackage=True
+    )
+    oracle = subprocess.run(
+        ["rpmspec", "-q", "--qf", "%{NAME}|%{SUMMARY}|%{DESCRIPTION}\n",
+         "--load", str(OE_MACROS / "macros.oe"), str(spec)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    [_, help_line] = [line for line in oracle.splitlines() if "|" in line]
+    name, summary, description = help_line.split("|")
+
+    parsed = parse_file(spec, macros=load_profile("openeuler-24.03").macro_engine())
+    [help_pkg] = parsed.subpackages
+
+    assert (help_pkg.name, help_pkg.summary) == (name, summary)
+    assert help_pkg.description.strip() == description.strip()

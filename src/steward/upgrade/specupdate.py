@@ -229,9 +229,8 @@ def update_spec(
             items = changelog_items(version, dropped=dropped_patches, cves=cves)
             editor.add_changelog_entry(packager, items, date=date, style=style)
     except EditError as exc:
-        raise UpgradeError(
-            UpgradeStep.SPEC, f"{spec_path.name}: {exc}; edit the spec by hand"
-        ) from exc
+        advice = "" if "by hand" in str(exc) else "; edit the spec by hand"
+        raise UpgradeError(UpgradeStep.SPEC, f"{spec_path.name}: {exc}{advice}") from exc
     _check_sources_follow(editor, old_version, before)
     editor.write()
     spec = editor.spec

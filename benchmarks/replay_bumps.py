@@ -248,10 +248,15 @@ def replay(bump: Bump, work: Path, pythonpath: str | None, timeout: float) -> Ou
         ["git", "-C", str(repo), "commit", "-q", "-m", "before"], check=True, env=GIT_ENV
     )
     new_files: dict[str, bytes] = {}
+    old_names = set(tree_files(bump.git_dir, bump.commit + "^"))
     for name, (sha, _size) in tree_files(bump.git_dir, bump.commit).items():
         data = blob(bump.git_dir, sha)
         if data is not None:
             new_files[name] = data
+        elif _ARCHIVE.search(name) and name not in old_names:
+            # The snapshot lacks files of 4 MiB and more: nothing to serve, nothing to judge.
+            outcome.status, outcome.error = "no-tarball", f"{name} is not in the snapshot"
+            return outcome
     old_text = (pkg / bump.spec).read_text(errors="replace")
     new_text = new_files[bump.spec].decode(errors="replace")
     origins = set()
@@ -367,9 +372,10 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
     upstream = [v for o in outcomes for v in o.upstream.values()]
     kept = [v for o in outcomes for v in o.kept.values()]
     applied = {"applies", "applies-with-fuzz", "applies-with-offset"}
-    times = sorted(o.seconds for o in outcomes)
+    times = sorted(o.seconds for o in outcomes if o.status not in ("skipped", "no-tarball"))
     return {
-        "replayed": len(outcomes),
+        "bumps": len(outcomes),
+        "replayed": sum(o.status not in ("skipped", "no-tarball") for o in outcomes),
         "packages": sorted({o.bump.package for o in outcomes}),
         "crashed": sum(o.status in ("crash", "timeout") for o in outcomes),
         "failed": sum(o.status == "failed" for o in outcomes),
@@ -381,6 +387,7 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
         "rebased_by_maintainer": sum(len(o.rebased) for o in outcomes),
         "removed_but_not_in_tarball": sum(len(o.removed_not_upstream) for o in outcomes),
         "skipped": sum(o.status == "skipped" for o in outcomes),
+        "no_tarball": sum(o.status == "no-tarball" for o in outcomes),
         "kept_patches": len(kept),
         "kept_kept": sum(v != "dropped" for v in kept),
         "missing_from_report": sum(len(o.missing) for o in outcomes),

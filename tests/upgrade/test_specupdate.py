@@ -270,3 +270,45 @@ def test_changelog_header_keeps_the_epoch_only_when_the_package_writes_it(tmp_pa
     assert changelog_style(plain, "openeuler").epoch is False
     marked = parse_file(write(tmp_path, str(_with_changelog(with_epoch, "Epoch: 1\n"))))
     assert changelog_style(marked, "openeuler").epoch is True
+
+
+SERIES = """\
+Name:           foo
+Version:        {version}
+Release:        1
+Summary:        demo
+License:        MIT
+%global tarversion {version}
+%global upstream_major {major}
+%global glib2_version {version}
+Source0:        https://example.org/foo/v%{{upstream_major}}/foo-%{{tarversion}}.tar.xz
+Source1:        https://example.org/pub/v{major}/foo-extras-%{{version}}.tar.xz
+Requires:       glib2 >= %{{glib2_version}}
+
+%description
+demo
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "major", "new", "source0", "source1"),
+    [
+        # grub2: %global tarversion 2.04 -> 2.06.
+        ("2.04", "2.04", "2.06", "v2.06/foo-2.06", "v2.06/foo-extras-2.06"),
+        # util-linux 2.36 -> 2.36.1: the series macro stays 2.36.
+        ("2.36", "2.36", "2.36.1", "v2.36/foo-2.36.1", "v2.36/foo-extras-2.36.1"),
+        # util-linux 2.35.2 -> 2.36, gnutls 3.6.15 -> 3.7.2: the series moves.
+        ("3.6.15", "3.6", "3.7.2", "v3.7/foo-3.7.2", "v3.7/foo-extras-3.7.2"),
+    ],
+)
+def test_version_and_release_series_spelled_apart_in_sources_follow_the_new_version(
+    tmp_path: Path, old: str, major: str, new: str, source0: str, source1: str
+) -> None:
+    path = write(tmp_path, SERIES.format(version=old, major=major))
+
+    update_spec(path, new, packager=PACKAGER, date=DATE, changelog=False)
+
+    spec = parse_file(path)
+    assert spec.sources[0].expanded == f"https://example.org/foo/{source0}.tar.xz"
+    assert spec.sources[1].expanded == f"https://example.org/pub/{source1}.tar.xz"
+    assert f"%global glib2_version {old}\n" in path.read_text(), "an unrelated macro stays"

@@ -223,6 +223,7 @@ def update_spec(
         _fix_spellings(editor, old_version, version, notes)
         _fix_setup_dirs(editor, old_version, notes)
         _fix_pypi_hash_urls(editor, notes)
+        _fix_version_prefixes(editor, old_version, version, notes)
         _fix_other_mentions(editor, old_version, notes)
         editor.reset_release()
         if changelog:
@@ -264,7 +265,16 @@ def _fix_spellings(editor: SpecEditor, old: str, new: str, notes: list[str]) -> 
             # Every occurrence: GitHub's releases/download/v1.2.3/foo-1.2.3.tar.gz has two.
             lines = list(editor.lines)
             text = lines[source.line - 1]
-            lines[source.line - 1] = written.sub(lambda m: m.group(1) + "%{version}", text)
+            keep_series = new.startswith(old + ".")  # v2.36/ stays the series of 2.36.1
+
+            def respell(m: re.Match[str], text: str = text, keep: bool = keep_series) -> str:
+                if keep and text[m.end() : m.end() + 1] == "/":
+                    return m.group(0)
+                return m.group(1) + "%{version}"
+
+            lines[source.line - 1] = written.sub(respell, text)
+            if lines[source.line - 1] == text:
+                continue
             editor._commit(lines, "", f"replace {old!r} on line {source.line}")
             notes.append(f"Source{source.number} had version {old} written out; now %{{version}}")
 
@@ -314,10 +324,15 @@ def _check_sources_follow(editor: SpecEditor, old: str, before: dict[int, str]) 
     version at all, would fetch the old tarball: refuse, naming the line and the part."""
     new = editor.spec.version or ""
     stale = _version_token(old)
+    # 2.36 -> 2.36.1: a release-series folder v2.36/ is the new version's series too.
+    series = re.compile(rf"/v?{re.escape(old)}/") if new.startswith(old + ".") else None
     for source in editor.spec.sources:
         if not source.is_remote:
             continue
-        if stale.search(source.expanded.replace(new, "")):
+        expanded = source.expanded.replace(new, "")
+        if series is not None:
+            expanded = series.sub("/", expanded)
+        if stale.search(expanded):
             if stale.search(source.raw):
                 part = f"the text {stale.search(source.raw).group(0)!r} on line {source.line}"  # type: ignore[union-attr]
             else:
@@ -346,6 +361,58 @@ def _macro_holding(editor: SpecEditor, raw: str, old: str) -> str | None:
         if old in body:
             return f"%{name} (defined on line {line} as {body.strip()!r})"
     return None
+
+
+def _fix_version_prefixes(editor: SpecEditor, old: str, new: str, notes: list[str]) -> None:
+    """Update the version, or its release series, where a Source spells it apart.
+
+    A macro used by a Source line whose body is the old version (``%global tarversion
+    2.04``) or its first components (``%global upstream_major 2.35`` for 2.35.2) is set to
+    the same components of the new version; so is a literal series folder in a Source URL
+    (``…/gnutls/v3.6/…`` for 3.6.15 becomes ``v3.7`` for 3.7.2). Other macros that happen
+    to hold the same number (``%global glib2_version 2.49.4``) are not touched.
+    """
+    old_parts, new_parts = old.split("."), new.split(".")
+    if len(old_parts) < 2:
+        return
+
+    def same_series(value: str) -> str | None:
+        parts = value.split(".")
+        if len(parts) < 2 or len(parts) > len(new_parts) or parts != old_parts[: len(parts)]:
+            return None
+        return ".".join(new_parts[: len(parts)])
+
+    in_folder: set[str] = set()
+    used: set[str] = set()
+    for source in editor.spec.sources:
+        for m in re.finditer(r"%\{?\??([A-Za-z_]\w*)\}?(/)?", source.raw):
+            used.add(m.group(1))
+            if m.group(2):
+                in_folder.add(m.group(1))
+    for name in sorted(used):
+        body, line = editor.spec.definitions.get(name, ("", 0))
+        value = body.strip()
+        replacement = same_series(value) if line else None
+        if value == old and name not in in_folder:
+            replacement = new  # the whole version, in a file name: foo-%{tarversion}.tar.xz
+        if replacement is None or replacement == value:
+            continue
+        _replace_in_line(editor, line, value, replacement)
+        notes.append(f"%{name} held {value}, part of the old version; set it to {replacement}")
+    series = ".".join(old_parts[:2])
+    if len(old_parts) > 2 and series != ".".join(new_parts[:2]):
+        folder = re.compile(rf"(?<=/)(v?){re.escape(series)}(?=/)")
+        for source in list(editor.spec.sources):
+            if folder.search(source.raw):
+                lines = list(editor.lines)
+                lines[source.line - 1] = folder.sub(
+                    lambda m: m.group(1) + ".".join(new_parts[:2]), lines[source.line - 1]
+                )
+                editor._commit(lines, "", f"update the release series on line {source.line}")
+                notes.append(
+                    f"Source{source.number} named the release series {series} in a folder; "
+                    f"now {'.'.join(new_parts[:2])}"
+                )
 
 
 #: Sections where a path spelled with the version is derived by the upstream build

@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import argparse
 import http.server
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -99,6 +101,7 @@ class Outcome:
     kept: dict[str, str] = field(default_factory=dict)  # maintainer kept: verdict
     rebased: dict[str, str] = field(default_factory=dict)  # replaced by a refreshed copy
     removed_not_upstream: dict[str, str] = field(default_factory=dict)
+    in_tarball: dict[str, str] = field(default_factory=dict)  # upstream: "yes", "no", "partly"
     missing: list[str] = field(default_factory=list)
     srpm: bool = False
     version_match: bool = False
@@ -334,6 +337,9 @@ def replay(bump: Bump, work: Path, pythonpath: str | None, timeout: float) -> Ou
             outcome.removed_not_upstream[name] = verdict
         else:
             outcome.upstream[name] = verdict
+            archives = [data for n, data in new_files.items() if _ARCHIVE.search(n)]
+            patch_bytes = (pkg / name).read_bytes() if (pkg / name).is_file() else b""
+            outcome.in_tarball[name] = in_tarball(patch_bytes, archives)
     outcome.srpm = any(
         b["kind"] == "srpm" and b["outcome"] == "succeeded" for b in report.get("builds", [])
     )
@@ -349,6 +355,54 @@ def replay(bump: Bump, work: Path, pythonpath: str | None, timeout: float) -> Ou
         outcome.changelog = (changelog_style(mine, bump.spec), changelog_style(new_text, bump.spec))
         outcome.changelog_match = outcome.changelog[0] == outcome.changelog[1]
     return outcome
+
+
+def in_tarball(patch: bytes, archives: list[bytes]) -> str:
+    """An independent look at whether a patch's change is in the new release: "yes" when
+    most of its added lines are in the patched files and most of its removed lines gone
+    (whitespace aside, anywhere in the file), "no" when few are, "partly" between."""
+    members: dict[str, list[bytes]] = {}
+    for data in archives:
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+                for member in tar:
+                    if member.isfile() and member.size < 8 * 1024 * 1024:
+                        handle = tar.extractfile(member)
+                        if handle is not None:
+                            lines = handle.read().split(b"\n")
+                            members[member.name] = [b" ".join(ln.split()) for ln in lines]
+        except (tarfile.TarError, EOFError, OSError):
+            continue
+    present = absent = total_added = total_removed = 0
+    target: list[bytes] | None = None
+    for line in patch.split(b"\n"):
+        if line.startswith(b"+++ "):
+            name = line[4:].split(b"\t")[0].strip().decode(errors="replace")
+            parts = name.split("/")
+            target = None
+            for cut in range(len(parts)):
+                suffix = "/".join(parts[cut:])
+                found = [m for m in members if m == suffix or m.endswith("/" + suffix)]
+                if suffix and found:
+                    target = members[found[0]]
+                    break
+            continue
+        if line.startswith(b"--- ") or target is None:
+            continue
+        text = b" ".join(line[1:].split())
+        if not any(chr(c).isalnum() for c in text):
+            continue
+        if line.startswith(b"+"):
+            total_added += 1
+            present += text in target
+        elif line.startswith(b"-"):
+            total_removed += 1
+            absent += text not in target
+    total = total_added + total_removed
+    if total == 0:
+        return "unknown"
+    share = (present + absent) / total
+    return "yes" if share >= 0.8 else "no" if share <= 0.4 else "partly"
 
 
 def _stem(name: str) -> str:
@@ -368,6 +422,11 @@ def _shown_verdict(patch: dict[str, Any]) -> str:
     return verdict
 
 
+def _count(values: Any) -> dict[str, int]:
+    listed = list(values)
+    return {v: listed.count(v) for v in sorted(set(listed))}
+
+
 def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
     upstream = [v for o in outcomes for v in o.upstream.values()]
     kept = [v for o in outcomes for v in o.kept.values()]
@@ -384,6 +443,18 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
         "upstream_flagged": sum(v in ("flagged", "conflict", "upstream-kept") for v in upstream),
         "upstream_applied": sum(v in applied for v in upstream),
         "upstream_verdicts": {v: upstream.count(v) for v in sorted(set(upstream))},
+        "upstream_really_in_tarball": sum(
+            v == "yes" for o in outcomes for v in o.in_tarball.values()
+        ),
+        "really_in_tarball_dropped": sum(
+            o.upstream[k] == "dropped"
+            for o in outcomes
+            for k, v in o.in_tarball.items()
+            if v == "yes"
+        ),
+        "really_in_tarball_verdicts": _count(
+            o.upstream[k] for o in outcomes for k, v in o.in_tarball.items() if v == "yes"
+        ),
         "rebased_by_maintainer": sum(len(o.rebased) for o in outcomes),
         "removed_but_not_in_tarball": sum(len(o.removed_not_upstream) for o in outcomes),
         "skipped": sum(o.status == "skipped" for o in outcomes),
@@ -460,6 +531,7 @@ def main() -> int:
                             "kept": o.kept,
                             "rebased": o.rebased,
                             "removed_not_upstream": o.removed_not_upstream,
+                            "in_tarball": o.in_tarball,
                             "missing": o.missing,
                             "srpm": o.srpm,
                             "version_match": o.version_match,

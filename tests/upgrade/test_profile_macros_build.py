@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from buildkit import make_package
-from steward.upgrade.build import LocalRpmbuild
+from steward.upgrade.builders.local import LocalRpmbuild
 
 from steward.distro.profiles import load_profile
 from steward.rpm import parse_file

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from buildkit import make_package
-from steward.upgrade.builders.local import LocalRpmbuild
 
 from steward.distro.profiles import load_profile
 from steward.rpm import parse_file
+from steward.upgrade.builders.local import LocalRpmbuild
 from steward.upgrade.model import BuildOutcome
 
 OE_MACROS = Path(__file__).resolve().parents[2].parent / "shared/data/rpm-macros/openeuler"

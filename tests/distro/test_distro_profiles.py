@@ -137,7 +137,8 @@ def test_openeuler_spec_gets_help_subpackage_and_ldconfig_scriptlets() -> None:
     assert spec.release == "2.oe2403"
     assert spec.build_requires == ["python3-devel"]
     assert [p.name for p in spec.packages] == ["foo", "foo-help"]
-    assert {"post", "postun"} <= {s.name for s in spec.sections}
+    # openEuler's own macros leave %ldconfig undefined: %ldconfig_scriptlets is empty there.
+    assert not {"post", "postun"} & {s.name for s in spec.sections}
 
 
 def test_each_engine_is_an_independent_copy() -> None:

@@ -119,7 +119,7 @@ def test_patch_whose_lines_moved_applies_with_offset(tmp_path: Path) -> None:
 
     [item] = triage(spec, pkg, tree)
 
-    assert item.verdict is PatchVerdict.APPLIES_WITH_FUZZ
+    assert item.verdict is PatchVerdict.APPLIES_WITH_OFFSET
     assert "offset 3 lines" in item.evidence
     assert "rpm accepts" in item.evidence
 

@@ -721,6 +721,13 @@ def upgrade(
     db: Annotated[str | None, typer.Option(help="Database URL.")] = None,
     config_path: Annotated[Path | None, typer.Option("--config", help="Config file.")] = None,
     profile: Annotated[str | None, typer.Option(help="Distro profile.")] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--continue",
+            help="Resume the upgrade branch after fixing its patches: triage again, build.",
+        ),
+    ] = False,
 ) -> None:
     """Upgrade a package to a new upstream version: spec, sources, patches, build, commit."""
     from steward.distro.profiles import ProfileError, load_profile
@@ -729,6 +736,9 @@ def upgrade(
 
     if build not in ("none", "srpm", "rpms"):
         raise _usage_error("--build must be none, srpm or rpms")
+    if resume:
+        _continue_upgrade(path, to, build, nodeps, output, packager, json_output, config_path,
+                          profile)  # fmt: skip
     if sum(bool(x) for x in (to, recommended, all_outdated)) != 1:
         raise _usage_error("say exactly one of --to VERSION, --recommended or --all-outdated")
     if to is not None:
@@ -769,9 +779,15 @@ def upgrade(
         target = to or _recommended_for(record, path, db, config)
         jobs_list = [(record, target)]
     if dry_run:
+        from steward.upgrade.model import UpgradeError
+
         plans = []
         for record, target in jobs_list:
-            plan = plan_upgrade(record, chosen, _with_target(options, target))
+            try:
+                plan = plan_upgrade(record, chosen, _with_target(options, target))
+            except UpgradeError as exc:  # the spec cannot be moved to that version
+                err.print(f"{record.name}: cannot upgrade to {target}: {_escape(str(exc))}")
+                raise typer.Exit(1) from None
             plans.append(plan)
             _print_plan(plan)
         raise typer.Exit(0)
@@ -783,6 +799,33 @@ def upgrade(
         _emit_json([_outcome_dict(o) for o in outcomes])
     bad = [o for o in outcomes if o.skipped is None and o.report.status != "ready"]
     raise typer.Exit(1 if bad else 0)
+
+
+def _continue_upgrade(
+    path: Path, to: str | None, build: str, nodeps: bool, output: Path,
+    packager: str | None, json_output: bool, config_path: Path | None, profile: str | None,
+) -> None:  # fmt: skip
+    """``upgrade --continue``: resume the package's upgrade branch (see continue_upgrade)."""
+    from steward.distro.profiles import ProfileError, load_profile
+    from steward.distro.tree import TreeError, load_package
+    from steward.workflows.upgrade import UpgradeOptions, continue_upgrade
+
+    config = _load_cli_config(config_path)
+    try:
+        chosen = load_profile(profile or config.profile)
+        record = load_package(path, profile=chosen)
+    except (ProfileError, TreeError, OSError) as exc:
+        raise _usage_error(str(exc)) from exc
+    options = UpgradeOptions(
+        target=to, output=output.absolute(), packager=_packager(packager, config),
+        build=build, nodeps=nodeps,
+    )  # fmt: skip
+    outcome = continue_upgrade(record, chosen, config, options)
+    if json_output:
+        _emit_json([_outcome_dict(outcome)])
+    else:
+        _print_outcome(outcome)
+    raise typer.Exit(0 if outcome.report.status == "ready" else 1)
 
 
 def _with_target(options: Any, target: str) -> Any:

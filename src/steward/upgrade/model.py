@@ -67,8 +67,10 @@ class DownloadedSource:
 
 class PatchVerdict(StrEnum):
     APPLIES = "applies"  # cleanly, no offset or fuzz
-    APPLIES_WITH_FUZZ = "applies-with-fuzz"  # offset or fuzz: keep, but review
+    APPLIES_WITH_OFFSET = "applies-with-offset"  # at fuzz 0, lines moved: rpm accepts it
+    APPLIES_WITH_FUZZ = "applies-with-fuzz"  # needs fuzz: keep, but review
     UPSTREAM = "upstream"  # already in the new source: drop it
+    PROBABLY_UPSTREAM = "probably-upstream"  # strong signs it is upstream: a human drops it
     CONFLICT = "conflict"  # does not apply: keep it, a human must rebase it
     NOT_APPLIED = "not-applied"  # declared but %prep never applies it: left alone
 
@@ -84,6 +86,7 @@ class PatchTriage:
     evidence: str  # patch's own output, or why the verdict was reached
     rejected_hunks: str = ""  # the .rej content for conflicts
     dropped: bool = False  # removed from the spec and the folder
+    arches: tuple[str, ...] = ()  # the architectures whose %prep applies it; () = every one
 
 
 class BuildOutcome(StrEnum):

@@ -38,18 +38,22 @@ import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
 from steward.compression import DECOMPRESSION_ERRORS, Readable, open_stream, sniff
 from steward.rpm import EditError, Spec, SpecEditor
+from steward.rpm.macros import MacroEngine
 from steward.rpm.model import PatchApplication, SourceEntry
+from steward.rpm.spec import parse_file
 from steward.upgrade.model import PatchTriage, PatchVerdict, UpgradeError, UpgradeStep
 
 __all__ = [
     "MAX_TRIAGE_FUZZ",
     "STRIP_BASENAME",
+    "TRIAGE_ARCHES",
+    "arch_variants",
     "drop_upstreamed",
     "triage_patches",
 ]
@@ -67,13 +71,44 @@ _EVIDENCE_CHARS: Final = 4000
 
 _FUZZ_USED = re.compile(r"with fuzz (\d+)")
 _OFFSET = re.compile(r"\(offset -?\d+ lines?\)")
+_REVERSED = re.compile(r"Reversed \(or previously applied\) patch detected")
+_HUNK_START = re.compile(rb"^@@ -", re.MULTILINE)
+_HUNKS_FAILED = re.compile(r"^(\d+) out of \d+ hunks? FAILED", re.M)
+#: Share of hunks that must reverse-apply (with fuzz) when patch already detects every
+#: file's change as applied, for the patch to count as upstream.
+_MOSTLY_REVERSED: Final = 0.8
+_MISSING_FILE = re.compile(r"can't find file to patch|No file to patch")
+_FAILED_HUNK = re.compile(r"Hunk #\d+ FAILED|malformed patch|Only garbage")
+_PATCHING = re.compile(r"^(?:checking|patching) file (.+)$", re.M)
 _SPEC_FUZZ = re.compile(r"(?:\s-F\s*|--fuzz[=\s]\s*)(\d+)")
 # GNU patch takes a line like "12c" or "3,5d" as the start of an ed script and runs ed.
 _ED_COMMAND = re.compile(rb"^[0-9][0-9,]*[acd]\r?$", re.MULTILINE)
 _HUNK_HEADER = re.compile(rb"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 
 
-def triage_patches(spec: Spec, package_dir: Path, source_tree: Path) -> list[PatchTriage]:
+#: The architectures whose ``%prep`` is replayed when a spec applies some patches only on
+#: some of them (``%ifarch``); openEuler builds for these.
+TRIAGE_ARCHES: Final = ("x86_64", "aarch64", "riscv64", "loongarch64", "ppc64le", "sw_64")
+
+_PATCH_TAG = re.compile(r"^\s*patch(\d*)\s*:\s*(\S+)", re.I)
+
+
+def arch_variants(
+    spec: Spec, spec_path: Path, macros: MacroEngine, arches: Sequence[str] = TRIAGE_ARCHES
+) -> list[tuple[str, Spec]]:
+    """``spec`` (read for the engine's own architecture) and the spec read for the others."""
+    own = macros.target_arch
+    others = [(a, parse_file(spec_path, macros=macros, arch=a)) for a in arches if a != own]
+    return [(own, spec), *others]
+
+
+def triage_patches(
+    spec: Spec,
+    package_dir: Path,
+    source_tree: Path,
+    *,
+    variants: Sequence[tuple[str, Spec]] = (),
+) -> list[PatchTriage]:
     """Give every patch of ``spec`` a verdict on the new source tree ``source_tree``.
 
     ``source_tree`` is the extracted top-level directory (where ``%prep`` runs); it is never
@@ -81,6 +116,12 @@ def triage_patches(spec: Spec, package_dir: Path, source_tree: Path) -> list[Pat
     one sees the tree as the ones before it left it; upstream and conflicting patches are not
     applied. Returns the applied patches in that order, then the declared patches ``%prep``
     never applies (:attr:`PatchVerdict.NOT_APPLIED`) in number order.
+
+    ``variants`` are the same spec parsed for other architectures (:func:`arch_variants`,
+    first one ``spec``'s own): a patch declared or applied only under ``%ifarch`` is triaged
+    on the %prep of an architecture that applies it, and every result names the
+    architectures that apply it (``arches``) unless all of them do. A patch declared in a
+    branch no architecture takes (``%if 0%{?with_x}``) is still listed, as not applied.
     """
     if not source_tree.is_dir():
         raise UpgradeError(UpgradeStep.PATCHES, f"the source tree {source_tree} is not a folder")
@@ -88,21 +129,40 @@ def triage_patches(spec: Spec, package_dir: Path, source_tree: Path) -> list[Pat
         raise UpgradeError(
             UpgradeStep.PATCHES, "GNU patch is not installed: install the 'patch' package"
         )
-    default_fuzz = _default_patch_fuzz(spec)
-    order = _prep_order(spec)
+    specs = list(variants) or [("", spec)]
+    if specs[0][1] is not spec:
+        specs.insert(0, ("", spec))
+    applied_on: dict[tuple[int, str], list[str]] = {}
+    for arch, variant in specs:
+        for entry, _ in _prep_order(variant):
+            arches = applied_on.setdefault((entry.number, entry.filename), [])
+            if arch and arch not in arches:
+                arches.append(arch)
+    every = {arch for arch, _ in specs if arch}
     results: list[PatchTriage] = []
-    with tempfile.TemporaryDirectory(prefix="steward-patches-") as tmp:
-        scratch = Path(tmp)
-        tree = scratch / "tree"
-        _copy_tree(source_tree, tree)
-        replay = _Replay(scratch, tree)
-        for entry, app in order:
-            strip = _strip_level(app)
-            fuzz = _rpm_fuzz(app, default_fuzz)
-            results.append(replay.triage(entry, package_dir / entry.filename, strip, fuzz))
-    applied = {entry.number for entry, _ in order}
-    for entry in sorted(spec.patches, key=lambda p: p.number):
-        if entry.number not in applied:
+    done: set[tuple[int, str]] = set()
+    for arch, variant in specs:
+        order = _prep_order(variant)
+        if all((e.number, e.filename) in done for e, _ in order):
+            continue
+        for item in _replay_order(variant, order, package_dir, source_tree):
+            key = (item.number, item.filename)
+            if key in done:
+                continue
+            done.add(key)
+            arches = applied_on.get(key, [])
+            if set(arches) != every:
+                item = replace(item, arches=tuple(arches))
+                if arch:
+                    item = replace(item, evidence=f"(%prep for {arch})\n{item.evidence}")
+            results.append(item)
+    declared: dict[tuple[int, str], SourceEntry] = {}
+    for _, variant in reversed(specs):
+        declared.update({(p.number, p.filename): p for p in variant.patches})
+    for key in sorted(declared):
+        if key not in done:
+            done.add(key)
+            entry = declared[key]
             results.append(
                 PatchTriage(
                     entry.number,
@@ -113,10 +173,65 @@ def triage_patches(spec: Spec, package_dir: Path, source_tree: Path) -> list[Pat
                     "applies it; left alone",
                 )
             )
+    results += _undeclared_everywhere(spec, {n for n, _ in done})
     return results
 
 
-def drop_upstreamed(spec_path: Path, package_dir: Path, triage: Sequence[PatchTriage]) -> list[str]:
+def _replay_order(
+    spec: Spec,
+    order: list[tuple[SourceEntry, PatchApplication]],
+    package_dir: Path,
+    source_tree: Path,
+) -> list[PatchTriage]:
+    default_fuzz = _default_patch_fuzz(spec)
+    results: list[PatchTriage] = []
+    with tempfile.TemporaryDirectory(prefix="steward-patches-") as tmp:
+        scratch = Path(tmp)
+        tree = scratch / "tree"
+        _copy_tree(source_tree, tree)
+        replay = _Replay(scratch, tree)
+        for entry, app in order:
+            strip = _strip_level(app)
+            fuzz = _rpm_fuzz(app, default_fuzz)
+            results.append(replay.triage(entry, package_dir / entry.filename, strip, fuzz))
+    return results
+
+
+def _undeclared_everywhere(spec: Spec, seen: set[int]) -> list[PatchTriage]:
+    """``PatchN:`` lines in conditional branches that no replayed architecture takes."""
+    found: list[PatchTriage] = []
+    for number, line in enumerate(spec.lines, 1):
+        m = _PATCH_TAG.match(line)
+        if not m:
+            continue
+        patch_number = int(m.group(1) or 0)
+        if patch_number in seen:
+            continue
+        seen.add(patch_number)
+        filename = m.group(2)
+        if spec.macros is not None:
+            filename = spec.macros.expand(filename)
+        found.append(
+            PatchTriage(
+                patch_number,
+                Path(filename).name,
+                PatchVerdict.NOT_APPLIED,
+                STRIP_BASENAME,
+                f"Patch{patch_number} is declared on line {number} inside a conditional "
+                "branch that is not taken for any architecture Steward replays; not triaged: "
+                "check it by hand if that branch is ever built",
+            )
+        )
+    return found
+
+
+def drop_upstreamed(
+    spec_path: Path,
+    package_dir: Path,
+    triage: Sequence[PatchTriage],
+    *,
+    macros: MacroEngine | None = None,
+) -> list[str]:
     """Remove the patches triaged :attr:`PatchVerdict.UPSTREAM` from the spec and the folder.
 
     Only that verdict drops a patch. The spec edit (tag line and the ``%patch`` line or
@@ -129,8 +244,16 @@ def drop_upstreamed(spec_path: Path, package_dir: Path, triage: Sequence[PatchTr
     if not upstream:
         return []
     try:
-        editor = SpecEditor.open(spec_path)
+        editor = SpecEditor.open(spec_path, macros=macros)
+        own = macros.target_arch if macros is not None else ""
+        current = own
         for item in upstream:
+            arch = own if not item.arches or own in item.arches else item.arches[0]
+            if macros is not None and arch != current:
+                # Declared only under %ifarch: read the spec as that architecture does to
+                # find its lines.
+                editor = SpecEditor(editor.text, macros=_for_arch(macros, arch), path=spec_path)
+                current = arch
             declared = editor.spec.patch(item.number)
             if declared is None or declared.filename != item.filename:
                 # The triage was made on another version of the spec: refuse rather than
@@ -157,6 +280,14 @@ def drop_upstreamed(spec_path: Path, package_dir: Path, triage: Sequence[PatchTr
             continue  # another tag still names the file, or the name is not a plain file name
         (package_dir / item.filename).unlink(missing_ok=True)
     return dropped
+
+
+def _for_arch(macros: MacroEngine, arch: str) -> MacroEngine:
+    engine = macros.copy()
+    engine.target_arch = arch
+    for name in ("_arch", "_target_cpu"):
+        engine.define(name, arch)
+    return engine
 
 
 # -- %prep order, strip level and fuzz ----------------------------------------------------
@@ -279,53 +410,105 @@ class _Replay:
     def _triage_text(
         self, patch_file: Path, shown: str, data: bytes, strip: int, fuzz: int
     ) -> tuple[PatchVerdict, str, str]:
-        """(verdict, evidence, rejected hunks) for a text patch, checked with GNU patch."""
+        """(verdict, evidence, rejected hunks) for a text patch, checked with GNU patch.
+
+        "Already upstream" is decided before anything is applied forward: a patch whose
+        change upstream made and then touched nearby lines still applies forward with fuzz,
+        and applying it would duplicate the change.
+        """
+        upstream, checks = self._already_present(patch_file, shown, data, strip)
+        if upstream is not None:
+            return upstream
         clean = self._patch(patch_file, shown, strip, 0, "--dry-run")
         if clean.ok:
             self._apply(patch_file, shown, strip, 0)
             if _OFFSET.search(clean.output):
                 return (
-                    PatchVerdict.APPLIES_WITH_FUZZ,
-                    f"{clean.transcript}\napplies at an offset (its lines moved); rpm accepts "
-                    "that even at fuzz 0, but refresh the patch against the new version",
+                    PatchVerdict.APPLIES_WITH_OFFSET,
+                    f"{clean.transcript}\napplies at fuzz 0 with an offset (its lines moved); "
+                    "rpm accepts that, so nothing needs doing (refreshing the patch is tidy)",
                     "",
                 )
             return PatchVerdict.APPLIES, f"{clean.transcript}\napplies cleanly", ""
-
-        reverse = self._patch(patch_file, shown, strip, 0, "--dry-run", "--reverse")
-        if reverse.ok:
+        most = max(MAX_TRIAGE_FUZZ, fuzz)
+        if _REVERSED.search(clean.output):
+            # patch itself recognised the change (a hunk reverse-applies) where the content
+            # check could not agree line by line (a generic line, context edited since).
+            loose = self._patch(
+                patch_file, shown, strip, most, "--dry-run", "--reverse", "--ignore-whitespace"
+            )
+            files = len(_PATCHING.findall(clean.output))
+            hunks = len(_HUNK_START.findall(data))
+            failed = sum(int(n) for n in _HUNKS_FAILED.findall(loose.output))
+            every_file = files > 0 and len(_REVERSED.findall(clean.output)) == files
+            if every_file and hunks and (hunks - failed) / hunks >= _MOSTLY_REVERSED:
+                how = (
+                    "the whole patch reverse-applies"
+                    if loose.ok
+                    else f"{hunks - failed} of its {hunks} hunks reverse-apply"
+                )
+                return (
+                    PatchVerdict.UPSTREAM,
+                    f"{clean.transcript}\n{loose.transcript}\npatch finds every file's change "
+                    f"already there, and {how} once upstream's later edits around it are "
+                    "allowed for (fuzz): its change is in; not applied",
+                    "",
+                )
             return (
-                PatchVerdict.UPSTREAM,
-                f"{clean.transcript}\n{reverse.transcript}\nthe patch reverse-applies: its "
-                "change is already in the new source; not applied",
+                PatchVerdict.PROBABLY_UPSTREAM,
+                f"{clean.transcript}\n{loose.transcript}\npatch says the change is already "
+                "there (reversed or previously applied); not applied: check it and drop it",
                 "",
             )
-
-        present, detail = _change_present(data, self.tree, strip)
-        most = max(MAX_TRIAGE_FUZZ, fuzz)
         fuzzy = self._patch(patch_file, shown, strip, most, "--dry-run")
         if fuzzy.ok:
-            # Fuzz wins over the content check: a wrongly dropped patch is a silent loss,
-            # a wrongly fuzzed one is reviewed by a human anyway.
             used = max((int(n) for n in _FUZZ_USED.findall(fuzzy.output)), default=0)
             self._apply(patch_file, shown, strip, most)
             evidence = f"{clean.transcript}\n{fuzzy.transcript}\n{_fuzz_note(used, fuzz)}"
-            if present:
-                evidence += f"\nbut beware, {detail}: it may be upstream already"
             return PatchVerdict.APPLIES_WITH_FUZZ, evidence, ""
-        if present:
-            return (
-                PatchVerdict.UPSTREAM,
-                f"{clean.transcript}\n{reverse.transcript}\n{detail}; not applied",
-                "",
-            )
         rejected = self._rejects(patch_file, shown, strip, most)
         return (
             PatchVerdict.CONFLICT,
-            f"{fuzzy.transcript}\n{reverse.transcript}\n{detail}\n"
-            "conflicts with the new source: kept, not applied; rebase it by hand",
+            "\n".join(
+                [fuzzy.transcript, *checks,
+                 "conflicts with the new source: kept, not applied; rebase it by hand"]
+            ),
             rejected,
-        )
+        )  # fmt: skip
+
+    def _already_present(
+        self, patch_file: Path, shown: str, data: bytes, strip: int
+    ) -> tuple[tuple[PatchVerdict, str, str] | None, list[str]]:
+        """The upstream verdict when the patch's change is already in the tree, else None;
+        and the evidence of the checks that did not find it.
+
+        In order of strength: the patch reverse-applies at fuzz 0; it does so ignoring
+        whitespace (upstream re-indented, tabs became spaces); it does except for files
+        upstream deleted; every hunk's added lines are present and its removed lines gone.
+        """
+        checks: list[str] = []
+        for extra, how in (((), ""), (("--ignore-whitespace",), " ignoring whitespace")):
+            reverse = self._patch(patch_file, shown, strip, 0, "--dry-run", "--reverse", *extra)
+            checks.append(reverse.transcript)
+            if reverse.ok:
+                evidence = (
+                    f"{reverse.transcript}\nthe patch reverse-applies{how}: its change is "
+                    "already in the new source; not applied"
+                )
+                return (PatchVerdict.UPSTREAM, evidence, ""), checks
+            gone = _only_deleted_files_missing(reverse.output, self.tree, data, strip)
+            if gone:
+                evidence = (
+                    f"{reverse.transcript}\nthe patch reverse-applies{how} except for "
+                    f"{', '.join(gone)}, which the new source no longer has (deleted "
+                    "upstream): its change is in; not applied"
+                )
+                return (PatchVerdict.UPSTREAM, evidence, ""), checks
+        present, detail = _change_present(data, self.tree, strip)
+        if present:
+            evidence = "\n".join([*checks, f"{detail}; not applied"])
+            return (PatchVerdict.UPSTREAM, evidence, ""), checks
+        return None, [*checks, detail]
 
     def _patch(self, patch_file: Path, shown: str, strip: int, fuzz: int, *extra: str) -> _Run:
         # --forward stops patch from "helpfully" applying the other way round when a patch
@@ -554,24 +737,32 @@ def _change_present(data: bytes, tree: Path, strip: int) -> tuple[bool, str]:
         return False, "content check: no unified-diff hunks to compare"
     checked = 0
     files: set[str] = set()
+    deleted: list[str] = []
     for diff in diffs:
         name = diff.new if diff.new is not None else diff.old
         target = _resolve(tree, name, strip)
         if target is None:
             return False, f"content check: cannot place {name!r} in the tree"
         shown = target.relative_to(tree).as_posix()
-        files.add(shown)
         if diff.new is None:
             if target.exists():
                 return False, f"content check: {shown} is not deleted"
+            files.add(shown)
             checked += 1
             continue
         if not target.is_file():
-            return False, f"content check: {shown} does not exist"
-        lines = [ln.rstrip(b"\r") for ln in target.read_bytes().split(b"\n")]
+            if diff.old is None or target.exists():
+                return False, f"content check: {shown} does not exist"
+            deleted.append(shown)  # the patch changes a file upstream has since deleted
+            continue
+        files.add(shown)
+        # Whitespace is not the change: upstream often re-indents (tabs to spaces).
+        lines = [_squash(ln) for ln in target.read_bytes().split(b"\n")]
         cursor = 0
         for number, hunk in enumerate(diff.hunks, 1):
             for removed, added in _changes(hunk):
+                removed = [_squash(ln) for ln in removed]
+                added = [_squash(ln) for ln in added]
                 if _significant(added):
                     at = _find(lines, added, cursor)
                     if at < 0:
@@ -585,11 +776,39 @@ def _change_present(data: bytes, tree: Path, strip: int) -> tuple[bool, str]:
                         )
                     checked += 1
     if checked == 0:
+        if deleted:
+            return False, f"content check: {', '.join(deleted)} no longer exist; not decisive"
         return False, "content check: only blank or punctuation lines change; not decisive"
+    gone = f"; {', '.join(deleted)} no longer exist upstream (deleted)" if deleted else ""
     return True, (
         f"content check: every change is already in the new source, amid different "
-        f"context ({checked} runs of changed lines checked in {', '.join(sorted(files))})"
+        f"context, whitespace aside ({checked} runs of changed lines checked in "
+        f"{', '.join(sorted(files))}){gone}"
     )
+
+
+def _squash(line: bytes) -> bytes:
+    return b" ".join(line.split())
+
+
+def _only_deleted_files_missing(output: str, tree: Path, data: bytes, strip: int) -> list[str]:
+    """The files a reverse run skipped because upstream deleted them, when that was all.
+
+    Empty unless every other file of the patch reverse-applied: no hunk failed, at least
+    one file was checked, and each skipped file is really absent from the tree.
+    """
+    if not _MISSING_FILE.search(output) or _FAILED_HUNK.search(output) or _REVERSED.search(output):
+        return []
+    if not _PATCHING.search(output):
+        return []
+    gone: list[str] = []
+    for diff in _parse_unified(data):
+        if diff.old is None or diff.new is None:
+            continue
+        target = _resolve(tree, diff.new, strip)
+        if target is not None and not target.exists():
+            gone.append(target.relative_to(tree).as_posix())
+    return gone
 
 
 def _parse_unified(data: bytes) -> list[_FileDiff]:

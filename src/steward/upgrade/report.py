@@ -66,8 +66,18 @@ class UpgradeReport:
                 )
             elif patch.verdict is PatchVerdict.APPLIES_WITH_FUZZ:
                 items.append(
-                    f"Patch{patch.number} ({patch.filename}) applies only with offset or fuzz: "
+                    f"Patch{patch.number} ({patch.filename}) applies only with fuzz: "
                     "review and refresh it"
+                )
+            elif patch.verdict is PatchVerdict.PROBABLY_UPSTREAM:
+                items.append(
+                    f"Patch{patch.number} ({patch.filename}) is probably upstream already "
+                    "(evidence below): check it and drop it"
+                )
+            elif patch.verdict is PatchVerdict.UPSTREAM and not patch.dropped:
+                items.append(
+                    f"Patch{patch.number} ({patch.filename}) is upstream but could not be "
+                    "dropped from the spec: remove it by hand"
                 )
         for build in self.builds:
             if build.outcome in (BuildOutcome.FAILED, BuildOutcome.TIMED_OUT):
@@ -131,6 +141,7 @@ class UpgradeReport:
                     "dropped": p.dropped,
                     "evidence": p.evidence,
                     "rejected_hunks": p.rejected_hunks,
+                    "arches": list(p.arches),
                 }
                 for p in self.patches
             ],
@@ -184,8 +195,24 @@ class UpgradeReport:
             lines += ["### Patches", "", "| # | patch | verdict | action |", "|---|---|---|---|"]
             for p in self.patches:
                 action = "dropped (merged upstream)" if p.dropped else "kept"
-                lines.append(f"| {p.number} | `{p.filename}` | {p.verdict.value} | {action} |")
+                if p.verdict is PatchVerdict.APPLIES_WITH_OFFSET:
+                    action = "kept (rpm applies it at an offset; refreshing it is tidy)"
+                where = f" ({', '.join(p.arches)} only)" if p.arches else ""
+                lines.append(
+                    f"| {p.number} | `{p.filename}` | {p.verdict.value}{where} | {action} |"
+                )
             lines.append("")
+            for p in self.patches:
+                if p.verdict is PatchVerdict.PROBABLY_UPSTREAM:
+                    lines += [
+                        f"<details><summary>Patch{p.number}: why it looks upstream</summary>",
+                        "",
+                        "```",
+                        p.evidence.rstrip(),
+                        "```",
+                        "</details>",
+                        "",
+                    ]
             for p in self.patches:
                 if p.rejected_hunks:
                     lines += [
@@ -206,7 +233,7 @@ class UpgradeReport:
             ]
             for b in self.builds:
                 lines.append(
-                    f"| {b.backend} | {b.kind} | {b.outcome.value} | {b.seconds:.1f} s | "
+                    f"| {b.backend} | {b.kind} | {b.outcome.value} | {_duration(b.seconds)} | "
                     f"`{b.log.name if b.log else '-'}` |"
                 )
             lines.append("")
@@ -215,6 +242,13 @@ class UpgradeReport:
             lines += ["### Notes", ""] + [f"- {n}" for n in self.notes] + [""]
         lines.append("_Prepared by Steward._")
         return "\n".join(lines) + "\n"
+
+
+def _duration(seconds: float) -> str:
+    """``0.042`` → ``42 ms``, ``3.14159`` → ``3.1 s``: a fast build never shows as 0.0 s."""
+    if seconds < 1:
+        return f"{max(seconds * 1000, 1):.0f} ms"
+    return f"{seconds:.1f} s"
 
 
 def _comparison_dict(comparison: Comparison | None) -> dict[str, Any] | None:

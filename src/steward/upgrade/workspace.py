@@ -26,6 +26,7 @@ __all__ = [
     "find_repository",
     "git_environment",
     "open_workspace",
+    "reopen_workspace",
     "run_git",
 ]
 
@@ -163,5 +164,34 @@ def open_workspace(package_dir: Path, branch: str, *, result_root: Path) -> Work
         )
     worktree = scratch / "worktree"
     run_git("worktree", "add", "--quiet", "-b", branch, str(worktree), "HEAD", cwd=repository)
+    relative = package_dir.relative_to(repository)
+    return Workspace(worktree / relative, repository, worktree, branch, scratch)
+
+
+def reopen_workspace(package_dir: Path, branch: str) -> Workspace:
+    """A worktree on the existing ``branch`` of an earlier upgrade (``upgrade --continue``)."""
+    package_dir = package_dir.resolve()
+    repository = find_repository(package_dir)
+    if repository is None:
+        raise UpgradeError(
+            UpgradeStep.WORKTREE,
+            f"{package_dir} is not in a git repository: --continue resumes an upgrade branch",
+        )
+    if not branch_exists(repository, branch):
+        raise UpgradeError(
+            UpgradeStep.WORKTREE,
+            f"no branch {branch} in {repository}: run the upgrade first, then --continue",
+        )
+    scratch = Path(tempfile.mkdtemp(prefix="steward-upgrade-"))
+    worktree = scratch / "worktree"
+    proc = run_git("worktree", "add", "--quiet", str(worktree), branch, cwd=repository,
+                   check=False)  # fmt: skip
+    if proc.returncode != 0:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise UpgradeError(
+            UpgradeStep.WORKTREE,
+            f"cannot check out {branch} ({proc.stderr.strip()}): commit your fix on the branch "
+            "and switch your checkout back to another branch, then run --continue again",
+        )
     relative = package_dir.relative_to(repository)
     return Workspace(worktree / relative, repository, worktree, branch, scratch)

@@ -22,24 +22,33 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from steward.config import Config
 from steward.distro.profiles import Profile
 from steward.distro.tree import Distro, PackageRecord
 from steward.rpm.editor import EditError, SpecEditor
+from steward.rpm.macros import MacroEngine
+from steward.rpm.model import Spec
 from steward.rpm.spec import parse_file
 from steward.rpm.version import rpmvercmp
 from steward.upgrade import builders, extract, patches, sources
-from steward.upgrade.model import BuildOutcome, PatchVerdict, UpgradeError, UpgradeStep
+from steward.upgrade.model import (
+    BuildOutcome,
+    Comparison,
+    DownloadedSource,
+    PatchVerdict,
+    UpgradeError,
+    UpgradeStep,
+)
 from steward.upgrade.report import UpgradeReport, write_reports
-from steward.upgrade.specupdate import changelog_items, update_spec
+from steward.upgrade.specupdate import changelog_items, changelog_style, update_spec
 from steward.upgrade.workspace import (
     Workspace,
     branch_exists,
     branch_name,
     find_repository,
     open_workspace,
+    reopen_workspace,
     run_git,
 )
 from steward.upstream.credentials import Credentials
@@ -47,7 +56,14 @@ from steward.upstream.fetch import Fetcher
 from steward.upstream.versions import version_problem
 from steward.workflows.check import fetch_config
 
-__all__ = ["UpgradeOptions", "UpgradeOutcome", "plan_upgrade", "run_upgrade", "run_upgrades"]
+__all__ = [
+    "UpgradeOptions",
+    "UpgradeOutcome",
+    "continue_upgrade",
+    "plan_upgrade",
+    "run_upgrade",
+    "run_upgrades",
+]
 
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.I)
 MiB = 1024 * 1024
@@ -162,17 +178,23 @@ def run_upgrade(
         )
         return _finish(report, options.output / record.name, error, None)
     out_dir = options.output / f"{record.name}-{options.target}"
+    progress = _Progress()
     try:
         plan = plan_upgrade(record, profile, options)
     except UpgradeError as exc:
         return _finish(report, out_dir, exc, None)
+    except Exception as exc:  # a bug: reported as one, at the step it happened in
+        return _finish(report, out_dir, _unexpected(UpgradeStep.PLAN, exc), None)
     if plan.problems:
         return UpgradeOutcome(record.name, report, skipped="; ".join(plan.problems))
     workspace: Workspace | None = None
     try:
+        progress.step = UpgradeStep.WORKTREE
         workspace = open_workspace(record.folder, plan.branch, result_root=out_dir / "result")
         report.branch = workspace.branch
-        _upgrade_in(workspace, record, profile, config, options, plan, report, out_dir, distro)
+        _upgrade_in(
+            workspace, record, profile, config, options, plan, report, out_dir, distro, progress
+        )
     except UpgradeError as exc:
         if workspace is not None:
             workspace.discard()
@@ -180,19 +202,147 @@ def run_upgrade(
     except Exception as exc:  # a bug must not leave a half-made branch behind
         if workspace is not None:
             workspace.discard()
-        return _finish(report, out_dir, UpgradeError(UpgradeStep.PLAN, repr(exc)), None)
+        return _finish(report, out_dir, _unexpected(progress.step, exc), None)
     if workspace.worktree is not None:
         workspace.close()
     return _finish(report, out_dir, None, workspace)
 
 
+@dataclass(slots=True)
+class _Progress:
+    """The step an upgrade is in, so that an unexpected error is reported where it happened."""
+
+    step: UpgradeStep = UpgradeStep.PLAN
+
+
+def _unexpected(step: UpgradeStep, exc: Exception) -> UpgradeError:
+    return UpgradeError(
+        step,
+        f"unexpected error ({type(exc).__name__}: {exc}); this is a bug in Steward, please "
+        "report it with the report.json of this upgrade",
+    )
+
+
+def continue_upgrade(
+    record: PackageRecord,
+    profile: Profile,
+    config: Config,
+    options: UpgradeOptions,
+    *,
+    distro: Distro | None = None,
+) -> UpgradeOutcome:
+    """Resume an upgrade after a human fixed its patches (``steward upgrade --continue``).
+
+    ``record`` is the package as the user's checkout has it; the upgrade's branch
+    (``steward/upgrade/<name>-<target>``) holds the spec at the new version and the patches
+    as the human refreshed and committed them there. The patches are triaged again on the
+    new Source0 (the tarball on the branch, or the one downloaded before), the upstreamed
+    ones dropped, the package built as asked, and what changed committed on the branch.
+    Never raises for a failed step; the branch is kept either way.
+    """
+    target = options.target or _only_upgrade_branch(record)
+    report = UpgradeReport(record.name, record.version or "", target or "")
+    report.from_evr = record.evr
+    out_dir = options.output / f"{record.name}-{target}"
+    progress = _Progress(UpgradeStep.WORKTREE)
+    if not target:
+        error = UpgradeError(
+            UpgradeStep.WORKTREE,
+            f"no upgrade branch of {record.name} to continue (or several): say --to VERSION",
+        )
+        return _finish(report, out_dir, error, None)
+    workspace: Workspace | None = None
+    try:
+        assert record.spec_path is not None
+        workspace = reopen_workspace(record.folder, branch_name(record.name, target))
+        report.branch = workspace.branch
+        progress.step = UpgradeStep.SPEC
+        macros = profile.macro_engine()
+        spec_path = workspace.package_dir / record.spec_path.name
+        spec = parse_file(spec_path, macros=macros)
+        if spec.version != target:
+            raise UpgradeError(
+                UpgradeStep.SPEC,
+                f"the spec on {workspace.branch} is at {spec.version}, not {target}",
+            )
+        tarball = _source0_for(spec, workspace.package_dir, out_dir)
+        dropped = _triage(workspace, spec_path, spec, tarball, macros, report, progress)
+        final = parse_file(spec_path, macros=macros)
+        report.to_evr = final.evr
+        if final.changelog:
+            report.changelog = [final.changelog[0].header, *final.changelog[0].lines]
+        if dropped:
+            report.notes.append(
+                "dropped on --continue: " + ", ".join(dropped) + " (the changelog entry was "
+                "written by the first run: mention them there if you like)"
+            )
+        _build(spec_path, workspace.package_dir, record, profile, config, options, report,
+               out_dir, distro, progress)  # fmt: skip
+        progress.step = UpgradeStep.COMMIT
+        status = run_git("status", "--porcelain", "--", str(workspace.package_dir),
+                         cwd=workspace.package_dir, step=UpgradeStep.COMMIT)  # fmt: skip
+        if status.stdout.strip():
+            message = (
+                f"Continue the update of {record.name} to {target}\n\n"
+                "Patches triaged again after a human refreshed them"
+                + (f"; dropped as merged upstream: {', '.join(dropped)}." if dropped else ".")
+                + "\n\nPrepared by Steward (steward upgrade --continue)."
+            )
+            report.commit = workspace.commit(message, author=options.packager)
+        else:
+            head = run_git("rev-parse", "HEAD", cwd=workspace.package_dir)
+            report.commit = head.stdout.strip()
+    except UpgradeError as exc:
+        if workspace is not None:
+            workspace.close()  # the branch is the human's work too: never deleted here
+        return _finish(report, out_dir, exc, None, keep_branch=True)
+    except Exception as exc:  # a bug: reported at the step it happened in
+        if workspace is not None:
+            workspace.close()
+        return _finish(report, out_dir, _unexpected(progress.step, exc), None, keep_branch=True)
+    workspace.close()
+    return _finish(report, out_dir, None, workspace)
+
+
+def _only_upgrade_branch(record: PackageRecord) -> str | None:
+    """The target version of the one ``steward/upgrade/<name>-*`` branch, if exactly one."""
+    repository = find_repository(record.folder)
+    if repository is None:
+        return None
+    prefix = branch_name(record.name, "")
+    listed = run_git("for-each-ref", "--format=%(refname:short)", f"refs/heads/{prefix}*",
+                     cwd=repository, check=False).stdout.split()  # fmt: skip
+    return listed[0][len(prefix) :] if len(listed) == 1 else None
+
+
+def _source0_for(spec: Spec, package_dir: Path, out_dir: Path) -> Path:
+    """The new Source0 tarball: in the package folder, else among the earlier downloads."""
+    if not spec.sources:
+        raise UpgradeError(UpgradeStep.EXTRACT, "the spec has no Source0 to extract")
+    name = next((s for s in spec.sources if s.number == 0), spec.sources[0]).filename
+    for candidate in (package_dir / name, out_dir / "downloads" / name):
+        if candidate.is_file():
+            return candidate
+    raise UpgradeError(
+        UpgradeStep.EXTRACT,
+        f"{name} is neither in the package folder nor in {out_dir / 'downloads'}: run the "
+        "upgrade again without --continue",
+    )
+
+
 def _finish(
-    report: UpgradeReport, out_dir: Path, error: UpgradeError | None, workspace: Workspace | None
+    report: UpgradeReport,
+    out_dir: Path,
+    error: UpgradeError | None,
+    workspace: Workspace | None,
+    *,
+    keep_branch: bool = False,
 ) -> UpgradeOutcome:
     if error is not None:
         report.failed_step = error.step.value
         report.error = str(error).split(": ", 1)[-1]
-        report.branch = None
+        if not keep_branch:
+            report.branch = None
     report.finished_at = _dt.datetime.now(_dt.UTC)
     json_path, md_path = write_reports(report, out_dir)
     return UpgradeOutcome(report.package, report, json_path, md_path)
@@ -208,8 +358,10 @@ def _upgrade_in(
     report: UpgradeReport,
     out_dir: Path,
     distro: Distro | None,
+    progress: _Progress,
 ) -> None:
     assert record.spec_path is not None
+    progress.step = UpgradeStep.SPEC
     macros = profile.macro_engine()
     spec_path = ws.package_dir / record.spec_path.name
     original_text = spec_path.read_text(encoding="utf-8", errors="replace")
@@ -223,6 +375,7 @@ def _upgrade_in(
     report.spec_notes = list(update.notes)
     new_spec = parse_file(spec_path, macros=macros)
 
+    progress.step = UpgradeStep.SOURCES
     # Sources: download at the new version, verify, swap the old tarballs for the new.
     downloads = out_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
@@ -240,32 +393,22 @@ def _upgrade_in(
     removed = sources.remove_old_tarballs(ws.package_dir, old_names, new_names)
     report.removed_files = [p.name for p in removed]
 
-    # Extract Source0 and triage the patches on it.
     source0 = next((d for d in fetched if d.number == 0), None)
     if source0 is None:
         raise UpgradeError(UpgradeStep.EXTRACT, "the spec has no Source0 to extract")
-    tree_root = Path(tempfile.mkdtemp(prefix="steward-src-", dir=ws.scratch))
-    extracted = extract.extract_archive(source0.path, tree_root)
-    expected_dir = new_spec.setups[0].name if new_spec.setups else None
-    top = extracted.top_level_dir
-    source_tree = tree_root / top if top else tree_root
-    if expected_dir and top and top != expected_dir:
-        report.notes.append(
-            f"{source0.filename} unpacks to {top}/, but %setup expects {expected_dir}/"
-        )
-    triage = patches.triage_patches(new_spec, ws.package_dir, source_tree)
-    dropped = patches.drop_upstreamed(spec_path, ws.package_dir, triage)
-    report.patches = [
-        replace(t, dropped=t.filename in dropped) if t.verdict is PatchVerdict.UPSTREAM else t
-        for t in triage
-    ]
+    dropped = _triage(ws, spec_path, new_spec, source0.path, macros, report, progress)
 
+    progress.step = UpgradeStep.SPEC
     # Changelog: the update, the dropped patches and the CVEs they fixed.
     cves = sorted({m.group(0).upper() for name in dropped for m in _CVE.finditer(name)})
-    items = changelog_items(plan.target, dropped=dropped, cves=cves)
+    style = changelog_style(old_spec, _style(profile))
+    items = changelog_items(plan.target, dropped=dropped, cves=cves, style=style)
     try:
         editor = SpecEditor.open(spec_path, macros=macros)
-        editor.add_changelog_entry(options.packager, items, style=_style(profile))
+        evr = None
+        if style.epoch is False and editor.spec.epoch is not None:
+            evr = f"{editor.spec.version}-{editor.spec.release}"
+        editor.add_changelog_entry(options.packager, items, evr=evr, style="fedora")
         editor.write()
     except EditError as exc:
         raise UpgradeError(UpgradeStep.SPEC, f"cannot add the changelog entry: {exc}") from exc
@@ -281,24 +424,12 @@ def _upgrade_in(
         )
     )
 
-    # Build: the source RPM always proves spec and sources agree; binaries when asked.
-    if options.build != "none":
-        backend = _builder(config, profile, out_dir / "builds")
-        srpm = backend.build_srpm(spec_path, ws.package_dir, timeout=options.build_timeout)
-        report.builds.append(srpm)
-        if srpm.outcome is not BuildOutcome.SUCCEEDED:
-            report.notes.append("the source RPM did not build; binary RPMs were not attempted")
-        elif options.build == "rpms":
-            new_rpms = backend.build_rpms(
-                spec_path, ws.package_dir, timeout=options.build_timeout,
-                nodeps=options.nodeps, debuginfo=options.debuginfo or options.compare,
-            )  # fmt: skip
-            report.builds.append(new_rpms)
-            if options.compare and new_rpms.outcome is BuildOutcome.SUCCEEDED:
-                report.comparison = _compare_with_current(
-                    record, backend, new_rpms.artifacts, options, distro, report
-                )
+    _build(
+        spec_path, ws.package_dir, record, profile, config, options, report, out_dir, distro,
+        progress,
+    )  # fmt: skip
 
+    progress.step = UpgradeStep.COMMIT
     # Commit (git) or leave the result folder and a patch file.
     message = _commit_message(record.name, plan, report, dropped)
     if ws.worktree is not None:
@@ -309,6 +440,7 @@ def _upgrade_in(
         report.patch_file = str(patch_file)
 
     if options.push or options.open_pr:
+        progress.step = UpgradeStep.PROPOSE
         _propose(ws, record, options, report, config)
 
 
@@ -321,13 +453,76 @@ def _builder(config: Config, profile: Profile, workdir: Path) -> builders.BuildB
         raise UpgradeError(UpgradeStep.BUILD, f"{where}: [build] builder: {exc}") from None
 
 
+def _triage(
+    ws: Workspace,
+    spec_path: Path,
+    spec: Spec,
+    tarball: Path,
+    macros: MacroEngine,
+    report: UpgradeReport,
+    progress: _Progress,
+) -> list[str]:
+    """Extract ``tarball`` (Source0), triage every patch on it, drop the upstreamed ones."""
+    progress.step = UpgradeStep.EXTRACT
+    tree_root = Path(tempfile.mkdtemp(prefix="steward-src-", dir=ws.scratch))
+    extracted = extract.extract_archive(tarball, tree_root)
+    expected_dir = spec.setups[0].name if spec.setups else None
+    top = extracted.top_level_dir
+    source_tree = tree_root / top if top else tree_root
+    if expected_dir and top and top != expected_dir:
+        report.notes.append(f"{tarball.name} unpacks to {top}/, but %setup expects {expected_dir}/")
+    progress.step = UpgradeStep.PATCHES
+    variants = patches.arch_variants(spec, spec_path, macros)
+    triage = patches.triage_patches(spec, ws.package_dir, source_tree, variants=variants)
+    dropped = patches.drop_upstreamed(spec_path, ws.package_dir, triage, macros=macros)
+    report.patches = [
+        replace(t, dropped=t.filename in dropped) if t.verdict is PatchVerdict.UPSTREAM else t
+        for t in triage
+    ]
+    return dropped
+
+
+def _build(
+    spec_path: Path,
+    package_dir: Path,
+    record: PackageRecord,
+    profile: Profile,
+    config: Config,
+    options: UpgradeOptions,
+    report: UpgradeReport,
+    out_dir: Path,
+    distro: Distro | None,
+    progress: _Progress,
+) -> None:
+    """The source RPM always proves spec and sources agree; binaries when asked."""
+    progress.step = UpgradeStep.BUILD
+    if options.build == "none":
+        return
+    backend = _builder(config, profile, out_dir / "builds")
+    srpm = backend.build_srpm(spec_path, package_dir, timeout=options.build_timeout)
+    report.builds.append(srpm)
+    if srpm.outcome is not BuildOutcome.SUCCEEDED:
+        report.notes.append("the source RPM did not build; binary RPMs were not attempted")
+    elif options.build == "rpms":
+        new_rpms = backend.build_rpms(
+            spec_path, package_dir, timeout=options.build_timeout,
+            nodeps=options.nodeps, debuginfo=options.debuginfo or options.compare,
+        )  # fmt: skip
+        report.builds.append(new_rpms)
+        if options.compare and new_rpms.outcome is BuildOutcome.SUCCEEDED:
+            progress.step = UpgradeStep.COMPARE
+            report.comparison = _compare_with_current(
+                record, backend, new_rpms.artifacts, options, distro, report
+            )
+
+
 async def _download(
-    spec: Any, dest: Path, package_dir: Path, config: Config, options: UpgradeOptions,
+    spec: Spec, dest: Path, package_dir: Path, config: Config, options: UpgradeOptions,
     plan: UpgradePlan,
-) -> list[Any]:  # fmt: skip
+) -> list[DownloadedSource]:  # fmt: skip
     credentials = Credentials.from_env()
     async with Fetcher(fetch_config(config, None), credentials=credentials) as fetcher:
-        result: list[Any] = await sources.fetch_sources(
+        return await sources.fetch_sources(
             spec.sources,
             dest,
             fetcher,
@@ -335,7 +530,6 @@ async def _download(
             max_bytes=options.max_download_mb * MiB,
             version=plan.target,
         )
-        return result
 
 
 def _compare_with_current(
@@ -345,7 +539,7 @@ def _compare_with_current(
     options: UpgradeOptions,
     distro: Distro | None,
     report: UpgradeReport,
-) -> Any:
+) -> Comparison | None:
     from steward.upgrade import compare
 
     assert record.spec_path is not None

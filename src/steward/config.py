@@ -24,6 +24,10 @@ type and the closest known key. ``docs/configuration.md`` lists every key.
     [build]
     builder = "local"                # build backend (steward.upgrade.builders): local rpmbuild
 
+    [service]                        # steward serve (docs/service.md)
+    token = "long-random-string"     # bearer token of the API's write endpoints
+    webhook_secrets = { github = "…", gitee = "…" }
+
     [network]
     concurrency = 32                 # requests in flight, all hosts together
     per_host_concurrency = 8
@@ -71,6 +75,7 @@ __all__ = [
     "ConfigError",
     "Defaults",
     "NetworkSettings",
+    "ServiceSettings",
     "TreeConfig",
     "UpstreamSettings",
     "config_paths",
@@ -172,6 +177,22 @@ class UpstreamSettings(_Section):
     )
 
 
+class ServiceSettings(_Section):
+    """``[service]``: ``steward serve`` (API token, webhook secrets; see docs/service.md)."""
+
+    token: str | None = Field(
+        None, description="Bearer token the API's write endpoints require (none: writes refused)."
+    )
+    webhook_secrets: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per forge (github, gitlab, gitee, gitea): the webhook's shared secret.",
+    )
+    max_body_kb: int = Field(1024, ge=1, description="Largest webhook body accepted, in KiB.")
+    replay_window: int = Field(
+        3600, ge=60, description="Seconds a webhook's delivery id and timestamp are remembered."
+    )
+
+
 PackageTables = dict[str, dict[str, Any]]
 
 
@@ -180,6 +201,7 @@ class _ConfigFile(_Section):
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     upstream: UpstreamSettings = Field(default_factory=UpstreamSettings)
     build: BuildSettings = Field(default_factory=BuildSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
     packages: PackageTables = Field(
         default_factory=dict, description="[packages.NAME]: per-package upstream tables."
     )

@@ -924,10 +924,12 @@ from steward.cli.config_cmd import config_app  # noqa: E402  (after app: a sub-c
 app.add_typer(config_app)
 
 from steward.cli.sbom import register as _register_sbom  # noqa: E402  (needs app)
+from steward.cli.serve import register as _register_serve  # noqa: E402  (needs app)
 from steward.cli.vulns import register as _register_vulns  # noqa: E402  (needs app)
 
 _register_vulns(app)
 _register_sbom(app)
+_register_serve(app)
 
 
 def main() -> None:

@@ -1,0 +1,116 @@
+"""``/api/v1/packages`` and ``/api/v1/outdated``: the tree's packages and their stored checks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+
+from steward.service.auth import get_state
+from steward.service.models import ErrorOut, PackageOut, PackagePage, ReleaseOut
+from steward.service.state import ServiceState
+from steward.service.views import cached_json, is_outdated, package_out
+from steward.workflows.check import tree_key
+
+router = APIRouter(prefix="/api/v1", tags=["packages"])
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No such package in the tree."}
+}
+_CACHED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified (If-None-Match matched the ETag)."}
+}
+
+
+def _packages(state: ServiceState) -> list[PackageOut]:
+    rows = {r.package: r for r in state.store.latest_checks(tree_key(state.distro.root))}
+    return [package_out(record, rows.get(record.name)) for record in state.distro]
+
+
+def _page(items: list[PackageOut], limit: int, offset: int) -> PackagePage:
+    return PackagePage(
+        items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset
+    )
+
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="First item of the page.")]
+
+
+@router.get("/packages", response_model=PackagePage, responses=_CACHED)
+def list_packages(
+    request: Request,
+    state: Annotated[ServiceState, Depends(get_state)],
+    limit: Limit = 100,
+    offset: Offset = 0,
+    status: Annotated[
+        str | None, Query(max_length=40, description="Only this status (e.g. outdated).")
+    ] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Name contains this.")] = None,
+) -> Response:
+    """Every package of the tree, by name, with its latest stored check."""
+    items = _packages(state)
+    if status is not None:
+        items = [p for p in items if p.status == status]
+    if q:
+        items = [p for p in items if q.lower() in p.name.lower()]
+    return cached_json(request, _page(items, limit, offset))
+
+
+@router.get("/outdated", response_model=PackagePage, responses=_CACHED)
+def list_outdated(
+    request: Request,
+    state: Annotated[ServiceState, Depends(get_state)],
+    limit: Limit = 100,
+    offset: Offset = 0,
+    min_behind: Annotated[
+        int, Query(ge=0, le=1_000_000, description="Only packages this many versions behind.")
+    ] = 0,
+) -> Response:
+    """What ``steward outdated`` lists: packages whose recommended version is not packaged."""
+    items = [
+        p for p in _packages(state) if is_outdated(p) and (p.versions_behind or 0) >= min_behind
+    ]
+    return cached_json(request, _page(items, limit, offset))
+
+
+@router.get("/packages/{name}", response_model=PackageOut, responses={**_NOT_FOUND, **_CACHED})
+def get_package(
+    request: Request, name: str, state: Annotated[ServiceState, Depends(get_state)]
+) -> Response:
+    """One package with its latest stored check."""
+    record = state.distro.get(name)
+    if record is None:
+        raise HTTPException(404, f"no package {name!r} in the tree")
+    row = state.store.last_known(tree_key(state.distro.root), name)
+    return cached_json(request, package_out(record, row))
+
+
+@router.get(
+    "/packages/{name}/releases",
+    response_model=list[ReleaseOut],
+    responses={**_NOT_FOUND, **_CACHED},
+)
+def list_releases(
+    request: Request, name: str, state: Annotated[ServiceState, Depends(get_state)]
+) -> Response:
+    """The package's upstream releases in the order Steward first saw them (empty: never
+    checked, or no upstream)."""
+    if name not in state.distro:
+        raise HTTPException(404, f"no package {name!r} in the tree")
+    row = state.store.last_known(tree_key(state.distro.root), name)
+    if row is None or row.upstream_key is None:
+        return cached_json(request, [])
+    releases = [
+        ReleaseOut(
+            tag=s.release.tag,
+            version=s.release.version,
+            date=s.release.date,
+            prerelease=s.release.prerelease,
+            url=s.release.url,
+            first_seen=s.first_seen,
+            last_seen=s.last_seen,
+        )
+        for s in state.store.releases_for(row.upstream_key)
+    ]
+    return cached_json(request, [r.model_dump(mode="json") for r in releases])

@@ -1,0 +1,97 @@
+"""Run the service with uvicorn: in the foreground (``steward serve``) or in a thread.
+
+:func:`open_state` loads the tree and opens the store; :func:`serve` runs until SIGINT or
+SIGTERM (uvicorn's graceful shutdown: requests in flight finish; the check running then
+finishes too, and checks still waiting are dropped, to be found again by the next check
+of the tree). :class:`ServerThread` runs the same server in a thread of this process on
+a free loopback port, as the tests do.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+
+from steward.config import Config
+from steward.distro.tree import load_tree
+from steward.service.app import create_app
+from steward.service.state import ServiceState
+from steward.store import Store
+
+__all__ = ["ServerThread", "open_state", "serve"]
+
+
+def open_state(
+    path: Path, config: Config, *, db: str | None = None, profile: str | None = None
+) -> ServiceState:
+    """The tree at ``path`` loaded and the store (``db``, else the configured) opened."""
+    distro = load_tree(path, profile=profile or config.profile)
+    store = Store.open(db or config.db)
+    return ServiceState(distro=distro, config=config, store=store, policy=config.policy)
+
+
+def _server(state: ServiceState, host: str, port: int) -> uvicorn.Server:
+    settings = uvicorn.Config(
+        create_app(state),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=30,
+    )
+    return uvicorn.Server(settings)
+
+
+def serve(state: ServiceState, host: str = "127.0.0.1", port: int = 8080) -> None:
+    """Serve until interrupted, then let the running check finish and close the store."""
+    try:
+        _server(state, host, port).run()
+    finally:
+        state.stop()
+        state.store.close()
+
+
+class ServerThread:
+    """The service on ``127.0.0.1`` at a free port, in a thread, until :meth:`stop`."""
+
+    def __init__(self, state: ServiceState, host: str = "127.0.0.1") -> None:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            self.port = probe.getsockname()[1]
+        self.host = host
+        self.state = state
+        self._server = _server(state, host, self.port)
+        self._server.config.log_level = "warning"
+        self._thread = threading.Thread(target=self._server.run, name="steward-serve", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the service did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self.state.stop()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

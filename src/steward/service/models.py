@@ -61,7 +61,7 @@ class ReleaseOut(_Model):
     tag: str
     version: str
     date: _dt.datetime | None
-    prerelease: bool
+    prerelease: bool | None = Field(description="null: the upstream does not say.")
     url: str | None
     first_seen: _dt.datetime
     last_seen: _dt.datetime

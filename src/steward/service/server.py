@@ -35,12 +35,12 @@ def open_state(
     return ServiceState(distro=distro, config=config, store=store, policy=config.policy)
 
 
-def _server(state: ServiceState, host: str, port: int) -> uvicorn.Server:
+def _server(state: ServiceState, host: str, port: int, log_level: str = "info") -> uvicorn.Server:
     settings = uvicorn.Config(
         create_app(state),
         host=host,
         port=port,
-        log_level="info",
+        log_level=log_level,
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=30,
@@ -66,8 +66,7 @@ class ServerThread:
             self.port = probe.getsockname()[1]
         self.host = host
         self.state = state
-        self._server = _server(state, host, self.port)
-        self._server.config.log_level = "warning"
+        self._server = _server(state, host, self.port, "warning")
         self._thread = threading.Thread(target=self._server.run, name="steward-serve", daemon=True)
 
     @property

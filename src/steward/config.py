@@ -191,6 +191,10 @@ class ServiceSettings(_Section):
     replay_window: int = Field(
         3600, ge=60, description="Seconds a webhook's delivery id and timestamp are remembered."
     )
+    quotas: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per backend: requests per hour the scheduler may spend (none: no limit).",
+    )
 
 
 PackageTables = dict[str, dict[str, Any]]

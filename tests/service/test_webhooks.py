@@ -7,10 +7,13 @@ forged or replayed one is refused before any upstream request.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from typing import Any
 
+import httpx
 import payloads
 import pytest
 from conftest import SECRETS, Service
@@ -160,9 +163,6 @@ def test_hostile_deliveries_get_clear_4xx(service: Service) -> None:
     not_json = payloads.github({}, "release", SECRETS["github"])
     headers, _ = not_json
     bad = payloads.github({}, "release", SECRETS["github"])[1][:-1] + b"{{"
-    import hashlib
-    import hmac
-
     headers["X-Hub-Signature-256"] = (
         "sha256=" + hmac.new(SECRETS["github"].encode(), bad, hashlib.sha256).hexdigest()
     )
@@ -186,8 +186,6 @@ def test_a_forge_without_a_configured_secret_is_refused(service: Service) -> Non
     )
     bare = ServiceState(distro=service.state.distro, config=config, store=service.state.store)
     with ServerThread(bare) as server:
-        import httpx
-
         headers, body = payloads.github_release("acme/gh-release", "v1.2", SECRETS["github"])
         answer = httpx.post(f"{server.url}/webhooks/github", headers=headers, content=body)
         assert answer.status_code == 403 and answer.json()["code"] == "no-secret"

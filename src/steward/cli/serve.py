@@ -31,6 +31,9 @@ def serve(
     db: Annotated[str | None, typer.Option(help="Database URL.")] = None,
     config_path: Annotated[Path | None, typer.Option("--config", help="Config file.")] = None,
     profile: Annotated[str | None, typer.Option(help="Distro profile.")] = None,
+    schedule: Annotated[
+        bool, typer.Option("--schedule/--no-schedule", help="Check upstreams when they are due.")
+    ] = True,
 ) -> None:
     """Serve the tree's packages, upstream releases and checks over HTTP, and receive webhooks."""
     from steward.cli.main import _load_cli_config, _runtime_error, _usage_error, err
@@ -49,7 +52,7 @@ def serve(
         raise _runtime_error(str(exc)) from exc
     if not config.service.token:
         err.print("No [service] token is configured: the API's write endpoints are disabled.")
-    run_server(state, host, port)
+    run_server(state, host, port, schedule=schedule)
     raise typer.Exit(0)
 
 

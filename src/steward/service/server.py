@@ -9,6 +9,7 @@ a free loopback port, as the tests do.
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 import time
@@ -48,13 +49,30 @@ def _server(state: ServiceState, host: str, port: int, log_level: str = "info") 
     return uvicorn.Server(settings)
 
 
-def serve(state: ServiceState, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Serve until interrupted, then let the running check finish and close the store."""
+def serve(
+    state: ServiceState, host: str = "127.0.0.1", port: int = 8080, *, schedule: bool = True
+) -> None:
+    """Serve (and, with ``schedule``, run the scheduler) until interrupted, then let the
+    running check finish and close the store."""
+    from steward.service.scheduler import Scheduler
+
+    scheduler = Scheduler(state).start() if schedule else None
+    # uvicorn handles SIGINT/SIGTERM itself (graceful shutdown), then raises the signal
+    # again for the handler it found; this one lets the process finish its cleanup and
+    # exit 0 instead of dying of the signal.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, _stopped)
     try:
         _server(state, host, port).run()
     finally:
+        if scheduler is not None:
+            scheduler.stop()
         state.stop()
         state.store.close()
+
+
+def _stopped(number: int, frame: object) -> None:
+    """The signal already stopped the server: nothing more to do."""
 
 
 class ServerThread:

@@ -8,6 +8,7 @@ already waiting, so a burst of hooks for one upstream costs one check.
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import threading
 import time
@@ -18,12 +19,15 @@ from steward.config import Config
 from steward.distro.tree import Distro
 from steward.service.webhooks import ReplayGuard
 from steward.store import Store
-from steward.workflows.check import CheckRun
+from steward.workflows.check import CheckRun, tree_key
 from steward.workflows.service import UpstreamIndex, check_named, upstream_index
 
 __all__ = ["Counters", "ServiceState"]
 
 log = logging.getLogger("steward.service")
+
+#: How long an upstream counts as webhook-covered after its last accepted webhook.
+HOOK_MEMORY = _dt.timedelta(days=30)
 
 
 @dataclass(slots=True)
@@ -56,6 +60,7 @@ class ServiceState:
     _busy: bool = field(default=False, init=False)
     _stopping: bool = field(default=False, init=False)
     _worker: threading.Thread | None = field(default=None, init=False)
+    _hooked: dict[str, _dt.datetime] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.replay = ReplayGuard(float(self.config.service.replay_window))
@@ -67,6 +72,25 @@ class ServiceState:
         if self._index is None:
             self._index = upstream_index(self.distro, self.config, self.store)
         return self._index
+
+    def packages_of(self, upstream_keys: Iterable[str]) -> list[str]:
+        """The packages whose stored upstream is one of ``upstream_keys``
+        (``package:NAME`` names a package directly)."""
+        wanted = set(upstream_keys)
+        named = {k.removeprefix("package:") for k in wanted if k.startswith("package:")}
+        rows = self.store.latest_checks(tree_key(self.distro.root))
+        found = {r.package for r in rows if r.upstream_key in wanted}
+        return sorted(found | {n for n in named if n in self.distro})
+
+    # -- webhook coverage -----------------------------------------------------------------
+
+    def note_hook(self, kind: str, project: str, now: _dt.datetime | None = None) -> None:
+        """Upstream ``kind:project`` sent a webhook: the scheduler polls it only slowly."""
+        self._hooked[f"{kind}:{project}".lower()] = now or _dt.datetime.now(_dt.UTC)
+
+    def hooked_upstreams(self, now: _dt.datetime) -> set[str]:
+        """``kind:project`` (lower-case) of upstreams that sent a webhook within HOOK_MEMORY."""
+        return {key for key, at in self._hooked.items() if now - at <= HOOK_MEMORY}
 
     # -- checks -----------------------------------------------------------------------------
 

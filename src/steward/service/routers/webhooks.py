@@ -98,6 +98,7 @@ async def receive(
         )  # fmt: skip
         return JSONResponse(out.model_dump(), status_code=202)
     state.counters.webhooks_accepted += 1
+    state.note_hook(hint.kind, hint.project)
     state.enqueue(packages)
     log.info("webhook %s: %s %s -> re-check %s", forge, upstream, hint.ref, ", ".join(packages))
     out = WebhookOut(status="queued", upstream=upstream, ref=hint.ref, packages=list(packages))

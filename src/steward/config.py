@@ -195,6 +195,10 @@ class ServiceSettings(_Section):
         default_factory=dict,
         description="Per backend: requests per hour the scheduler may spend (none: no limit).",
     )
+    amqp_url: str | None = Field(
+        None, description="AMQP broker for events out, amqp://user:pass@host:5672/ (none: off)."
+    )
+    amqp_exchange: str = Field("steward", description="The topic exchange events go to.")
 
 
 PackageTables = dict[str, dict[str, Any]]

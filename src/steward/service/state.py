@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from steward.config import Config
 from steward.distro.tree import Distro
+from steward.service.events import TOPIC_VERSION_UPDATE, Publisher, version_update
 from steward.service.webhooks import ReplayGuard
 from steward.store import Store
 from steward.workflows.check import CheckRun, tree_key
@@ -61,9 +62,13 @@ class ServiceState:
     _stopping: bool = field(default=False, init=False)
     _worker: threading.Thread | None = field(default=None, init=False)
     _hooked: dict[str, _dt.datetime] = field(default_factory=dict, init=False)
+    publisher: Publisher | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.replay = ReplayGuard(float(self.config.service.replay_window))
+        settings = self.config.service
+        if settings.amqp_url:
+            self.publisher = Publisher(settings.amqp_url, settings.amqp_exchange)
 
     # -- the upstream index ---------------------------------------------------------------
 
@@ -113,7 +118,24 @@ class ServiceState:
             self.counters.packages_checked += len(run.results)
             self.counters.last_check_at = time.time()
             self._index = None  # the stored upstreams may have changed
+        if self.publisher is not None and run.new_releases:
+            self._publish(run.new_releases)
         return run
+
+    def _publish(self, fresh: dict[str, int]) -> None:
+        """One ``steward.upstream.version.update`` per upstream with fresh releases."""
+        assert self.publisher is not None
+        tree = tree_key(self.distro.root)
+        rows = self.store.latest_checks(tree)
+        for upstream, count in fresh.items():
+            stored = [s.release.version for s in self.store.releases_for(upstream)]
+            packages = [
+                {"name": r.package, "version": r.current_version, "recommended": r.recommended}
+                for r in rows
+                if r.upstream_key == upstream
+            ]
+            body = version_update(upstream, stored[-count:], stored, packages, tree)
+            self.publisher.publish(TOPIC_VERSION_UPDATE, body)
 
     def enqueue(self, names: Iterable[str]) -> None:
         """Check ``names`` soon, in the worker thread (started on first use)."""

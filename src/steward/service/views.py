@@ -40,9 +40,9 @@ def package_out(record: PackageRecord, row: CheckRow | None) -> PackageOut:
     )
 
 
-def is_outdated(package: PackageOut) -> bool:
+def is_outdated(record: PackageRecord, row: CheckRow) -> bool:
     """What ``steward outdated`` lists: a recommended version other than the packaged one."""
-    return package.recommended is not None and package.recommended != package.version
+    return row.recommended is not None and row.recommended != record.version
 
 
 def cached_json(request: Request, model: BaseModel | list[Any]) -> Response:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
+from steward.distro.tree import PackageRecord
 from steward.service.auth import get_state
 from steward.service.models import ErrorOut, PackageOut, PackagePage, ReleaseOut
 from steward.service.state import ServiceState
 from steward.service.views import cached_json, is_outdated, package_out
+from steward.store.records import CheckRow
 from steward.workflows.check import tree_key
 
 router = APIRouter(prefix="/api/v1", tags=["packages"])
@@ -22,15 +25,18 @@ _CACHED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _packages(state: ServiceState) -> list[PackageOut]:
+Pair = tuple[PackageRecord, CheckRow | None]
+
+
+def _pairs(state: ServiceState) -> list[Pair]:
+    """Every package with its latest stored check (models are built for a page only)."""
     rows = {r.package: r for r in state.store.latest_checks(tree_key(state.distro.root))}
-    return [package_out(record, rows.get(record.name)) for record in state.distro]
+    return [(record, rows.get(record.name)) for record in state.distro]
 
 
-def _page(items: list[PackageOut], limit: int, offset: int) -> PackagePage:
-    return PackagePage(
-        items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset
-    )
+def _page(pairs: Sequence[Pair], limit: int, offset: int) -> PackagePage:
+    items = [package_out(record, row) for record, row in pairs[offset : offset + limit]]
+    return PackagePage(items=items, total=len(pairs), limit=limit, offset=offset)
 
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
@@ -49,12 +55,13 @@ def list_packages(
     q: Annotated[str | None, Query(max_length=200, description="Name contains this.")] = None,
 ) -> Response:
     """Every package of the tree, by name, with its latest stored check."""
-    items = _packages(state)
+    pairs = _pairs(state)
     if status is not None:
-        items = [p for p in items if p.status == status]
+        pairs = [(p, r) for p, r in pairs if r is not None and r.status is not None
+                 and r.status.value == status]  # fmt: skip
     if q:
-        items = [p for p in items if q.lower() in p.name.lower()]
-    return cached_json(request, _page(items, limit, offset))
+        pairs = [(p, r) for p, r in pairs if q.lower() in p.name.lower()]
+    return cached_json(request, _page(pairs, limit, offset))
 
 
 @router.get("/outdated", response_model=PackagePage, responses=_CACHED)
@@ -68,10 +75,12 @@ def list_outdated(
     ] = 0,
 ) -> Response:
     """What ``steward outdated`` lists: packages whose recommended version is not packaged."""
-    items = [
-        p for p in _packages(state) if is_outdated(p) and (p.versions_behind or 0) >= min_behind
+    pairs = [
+        (p, r)
+        for p, r in _pairs(state)
+        if r is not None and is_outdated(p, r) and (r.versions_behind or 0) >= min_behind
     ]
-    return cached_json(request, _page(items, limit, offset))
+    return cached_json(request, _page(pairs, limit, offset))
 
 
 @router.get("/packages/{name}", response_model=PackageOut, responses={**_NOT_FOUND, **_CACHED})

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import httpx
 from conftest import PACKAGES, TOKEN, Service
 from typer.testing import CliRunner
 
 from steward.cli.main import app
+from steward.service.server import ServerThread
+from steward.service.state import ServiceState
 
 
 def test_openapi_document_is_served_and_names_every_endpoint(service: Service) -> None:
@@ -107,3 +110,15 @@ def test_health_and_readiness(service: Service) -> None:
     health = service.client.get("/healthz").json()
     assert health["status"] == "ok" and health["packages"] == len(PACKAGES)
     assert service.client.get("/readyz").json() == {"status": "ready"}
+
+
+def test_without_a_configured_token_every_write_is_refused(service: Service) -> None:
+    settings = service.state.config.service.model_copy(update={"token": None})
+    config = service.state.config.model_copy(update={"service": settings})
+    bare = ServiceState(distro=service.state.distro, config=config, store=service.state.store)
+    with ServerThread(bare) as server:
+        for auth in ({}, {"Authorization": f"Bearer {TOKEN}"}, {"Authorization": "Bearer x"}):
+            answer = httpx.post(f"{server.url}/api/v1/packages/api-check/check", headers=auth)
+            assert answer.status_code == 403, auth
+            assert "no [service] token" in answer.json()["detail"]
+        assert httpx.get(f"{server.url}/api/v1/packages/api-check").status_code == 200

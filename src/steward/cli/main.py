@@ -923,6 +923,7 @@ from steward.cli.config_cmd import config_app  # noqa: E402  (after app: a sub-c
 
 app.add_typer(config_app)
 
+from steward.cli.advisory import register as _register_advisory  # noqa: E402  (needs app)
 from steward.cli.sbom import register as _register_sbom  # noqa: E402  (needs app)
 from steward.cli.serve import register as _register_serve  # noqa: E402  (needs app)
 from steward.cli.vulns import register as _register_vulns  # noqa: E402  (needs app)
@@ -930,6 +931,7 @@ from steward.cli.vulns import register as _register_vulns  # noqa: E402  (needs 
 _register_vulns(app)
 _register_sbom(app)
 _register_serve(app)
+_register_advisory(app)
 
 
 def main() -> None:

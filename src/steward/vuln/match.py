@@ -99,6 +99,8 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     justification: str | None = None
     readings: dict[str, bool] = field(default_factory=dict)
+    #: Not affected because the built EVR is at or past every fix of the range.
+    past_fix: bool = False
 
     @property
     def severity(self) -> str | None:
@@ -132,6 +134,7 @@ class Finding:
             "needs_action": self.needs_action,
             "justification": self.justification,
             "readings": self.readings,
+            "past_fix": self.past_fix,
             "evidence": [e.to_dict() for e in self.evidence],
             "source": {
                 "format": self.advisory.format,
@@ -259,7 +262,7 @@ def _evaluate(
         )
         return Finding(
             target.name, target.evr, advisory, Status.NOT_AFFECTED, reason, matched_by,
-            fixed=fixes[-1] if fixes else None,
+            fixed=fixes[-1] if fixes else None, past_fix=past,
         )  # fmt: skip
     fixed = verdict.fixed
     reason = f"{target.evr} is before the fix {fixed}" if fixed else f"{target.evr} is affected"

@@ -3,10 +3,11 @@ upstream releases deciding which upgrade fixes what is still open."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from steward.distro.tree import Distro
 from steward.vuln.load import AdvisorySet
@@ -16,8 +17,17 @@ from steward.vuln.tree import targets_for
 
 if TYPE_CHECKING:
     from steward.store import Store
+    from steward.vuln.publish import Publisher
 
-__all__ = ["SyncResult", "VulnReport", "scan_tree", "sync_sources", "upstream_releases"]
+__all__ = [
+    "Published",
+    "SyncResult",
+    "VulnReport",
+    "publish_fixes",
+    "scan_tree",
+    "sync_sources",
+    "upstream_releases",
+]
 
 
 @dataclass(slots=True)
@@ -114,3 +124,49 @@ def sync_sources(store: Store, sources: Iterable[Path | str]) -> list[SyncResult
         replace_source(store, key, read.advisories, read.errors)
         results.append(SyncResult(key, len(read.advisories), read.errors, replaced=True))
     return results
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """The distribution's own fixes as a CSAF 2.0 VEX document and OSV records, both
+    validated against their official schemas, with the scan they came from."""
+
+    csaf: dict[str, Any]
+    osv: list[dict[str, Any]]
+    fixes: int
+    report: VulnReport
+
+
+def publish_fixes(
+    distro: Distro,
+    advisory_paths: Iterable[Path | str],
+    *,
+    created: dt.datetime,
+    publisher: Publisher | None = None,
+    upstream: Mapping[str, tuple[str, str | None, Sequence[str]]] | None = None,
+    store: Store | None = None,
+) -> Published:
+    """Scan the tree (as :func:`scan_tree`, in the profile's ecosystem) and write what the
+    distribution fixed: see :mod:`steward.vuln.publish`. A document that fails its schema
+    is Steward's bug and raises ``RuntimeError``."""
+    from steward import __version__
+    from steward.sbom.inventory import inventory
+    from steward.vuln.publish import Publisher as _Publisher
+    from steward.vuln.publish import csaf_vex, distro_fixes, osv_records, product_for
+    from steward.vuln.schema import csaf_errors, osv_errors
+
+    ecosystem = profile_ecosystem(distro.profile.name) or distro.profile.name
+    report = scan_tree(
+        distro, advisory_paths, ecosystems=[ecosystem], upstream=upstream, store=store
+    )
+    fixes = distro_fixes(report.findings)
+    packages = inventory(distro, report.findings, sorted({f.finding.package for f in fixes}))
+    who = publisher or _Publisher()
+    product = product_for(ecosystem)
+    csaf = csaf_vex(fixes, packages, product=product, created=created, publisher=who,
+                    version=__version__)  # fmt: skip
+    osv = osv_records(fixes, packages, ecosystem=ecosystem, created=created, publisher=who)
+    problems = csaf_errors(csaf) + [e for record in osv for e in osv_errors(record)]
+    if problems:  # a bug in Steward, not in the tree: say so loudly
+        raise RuntimeError(f"Steward wrote an invalid advisory: {problems[0]}")
+    return Published(csaf, osv, len(fixes), report)

@@ -34,8 +34,12 @@ _SEVERITIES = ("critical", "high", "medium", "low")
 def vulns(
     target: Annotated[str, typer.Argument(metavar="PATH|sync", help="A package tree, or 'sync'.")],
     advisories: Annotated[
-        list[Path] | None,
-        typer.Option("--advisories", "-a", help="Advisory file, folder or OSV zip (repeatable)."),
+        list[str] | None,
+        typer.Option(
+            "--advisories",
+            "-a",
+            help="Advisory file, folder or OSV zip (repeatable); for sync also a URL.",
+        ),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     output_format: Annotated[
@@ -133,14 +137,16 @@ def vulns(
     raise typer.Exit(1 if any(f.needs_action for f in shown) else 0)
 
 
-def _sync(sources: list[Path], db: str | None, config: Any, json_output: bool) -> None:
+def _sync(sources: list[str], db: str | None, config: Any, json_output: bool) -> None:
     from steward.cli.main import _emit_json, _open_store, _usage_error, out
     from steward.workflows.vulns import sync_sources
 
     if not sources:
         raise _usage_error("steward vulns sync needs --advisories SOURCE (repeatable)")
+    from steward.workflows.check import fetch_config
+
     with _open_store(db, config) as store:
-        results = sync_sources(store, sources)
+        results = sync_sources(store, sources, fetch=fetch_config(config, None))
     if json_output:
         _emit_json(
             {
@@ -149,6 +155,9 @@ def _sync(sources: list[Path], db: str | None, config: Any, json_output: bool) -
                         "key": r.key,
                         "advisories": r.advisories,
                         "replaced": r.replaced,
+                        "unchanged": r.unchanged,
+                        "documents": r.documents,
+                        "not_modified": r.not_modified,
                         "errors": [e.to_dict() for e in r.errors],
                     }
                     for r in results
@@ -157,12 +166,20 @@ def _sync(sources: list[Path], db: str | None, config: Any, json_output: bool) -
         )
     else:
         for r in results:
-            kept = "stored" if r.replaced else "nothing readable; the previous import is kept"
+            kept = (
+                "unchanged (304), nothing downloaded"
+                if r.unchanged
+                else "stored"
+                if r.replaced
+                else "nothing readable; the previous import is kept"
+            )
+            if r.documents or r.not_modified:
+                kept += f" ({r.documents} documents changed, {r.not_modified} unchanged)"
             out.print(
                 f"{_escape(r.key)}: {r.advisories} advisories {kept}, "
                 f"{len(r.errors)} records skipped"
             )
-    raise typer.Exit(0 if all(r.replaced for r in results) else 1)
+    raise typer.Exit(0 if all(r.replaced or r.unchanged for r in results) else 1)
 
 
 def _escape(text: str) -> str:

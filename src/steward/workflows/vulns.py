@@ -17,7 +17,9 @@ from steward.vuln.tree import targets_for
 
 if TYPE_CHECKING:
     from steward.store import Store
+    from steward.upstream.fetch import FetchConfig
     from steward.vuln.publish import Publisher
+    from steward.vuln.remote import Fetched
 
 __all__ = [
     "Published",
@@ -102,20 +104,37 @@ def scan_tree(
 class SyncResult:
     """One source's sync: how many advisories it now holds, the records it could not read,
     and whether the stored advisories were replaced (a source that gave nothing readable
-    keeps its previous import)."""
+    keeps its previous import). ``unchanged``: a URL the server answered 304 for, so
+    nothing was downloaded and the stored advisories stand. For a CSAF provider index,
+    ``documents`` counts the documents downloaded (changed) and ``not_modified`` those
+    answered 304."""
 
     key: str
     advisories: int
     errors: list[RecordError]
     replaced: bool
+    unchanged: bool = False
+    documents: int = 0
+    not_modified: int = 0
 
 
-def sync_sources(store: Store, sources: Iterable[Path | str]) -> list[SyncResult]:
-    """Read each source and replace its stored advisories, one transaction per source."""
+def sync_sources(
+    store: Store, sources: Iterable[Path | str], *, fetch: FetchConfig | None = None
+) -> list[SyncResult]:
+    """Read each source and replace its stored advisories, one transaction per source.
+
+    Sources starting with ``http://`` or ``https://`` are fetched through the fetch engine
+    (``fetch`` configures it) with the store's HTTP cache, so unchanged feeds download
+    nothing; see :mod:`steward.vuln.remote`.
+    """
     from steward.store.advisories import replace_source
+    from steward.vuln.remote import is_url
 
     results = []
+    urls = [str(s) for s in sources if isinstance(s, str) and is_url(s)]
     for source in sources:
+        if isinstance(source, str) and is_url(source):
+            continue
         key = str(Path(source).resolve())
         read = AdvisorySet.read([source])
         if not read.advisories and read.errors:
@@ -123,6 +142,71 @@ def sync_sources(store: Store, sources: Iterable[Path | str]) -> list[SyncResult
             continue
         replace_source(store, key, read.advisories, read.errors)
         results.append(SyncResult(key, len(read.advisories), read.errors, replaced=True))
+    if urls:
+        import asyncio
+
+        results += asyncio.run(_sync_urls(store, urls, fetch))
+    return results
+
+
+def _stored(store: Store) -> dict[str, tuple[dt.datetime, int]]:
+    from steward.store.advisories import advisory_sources
+
+    return {row.key: (row.synced_at, row.advisories) for row in advisory_sources(store)}
+
+
+def _keep(
+    store: Store, fetched: Fetched, stored: Mapping[str, tuple[dt.datetime, int]]
+) -> SyncResult:
+    """Store one fetched document (unless unchanged, failed or unreadable)."""
+    from steward.store.advisories import replace_source
+
+    count = stored.get(fetched.url, (None, 0))[1]
+    if fetched.unchanged:
+        return SyncResult(fetched.url, count, [], replaced=False, unchanged=True)
+    if fetched.failed or (not fetched.advisories and fetched.errors):
+        return SyncResult(fetched.url, count, fetched.errors, replaced=False)
+    replace_source(store, fetched.url, fetched.advisories, fetched.errors)
+    return SyncResult(fetched.url, len(fetched.advisories), fetched.errors, replaced=True)
+
+
+async def _sync_urls(
+    store: Store, urls: Sequence[str], config: FetchConfig | None
+) -> list[SyncResult]:
+    from steward.store.advisories import replace_source
+    from steward.upstream.fetch import Fetcher
+    from steward.vuln.remote import fetch_document, fetch_provider
+
+    stored = _stored(store)
+    results: list[SyncResult] = []
+    async with Fetcher(config, cache=store.http_cache()) as fetcher:
+        for url in urls:
+            if not url.endswith(("/index.txt", "/changes.csv")):
+                results.append(_keep(store, await fetch_document(fetcher, url), stored))
+                continue
+            since = stored[url][0] if url in stored else None
+            if since is not None and since.tzinfo is None:
+                since = since.replace(tzinfo=dt.UTC)
+            unchanged, documents, errors = await fetch_provider(fetcher, url, since)
+            kept = [_keep(store, document, stored) for document in documents]
+            results += kept
+            total = sum(r.advisories for r in kept)
+            if unchanged:
+                results.append(SyncResult(url, 0, [], replaced=False, unchanged=True))
+                continue
+            failed = [e for r in kept if not r.replaced and not r.unchanged for e in r.errors]
+            if not any(r.replaced or r.unchanged for r in kept) and (errors or failed):
+                results.append(SyncResult(url, 0, errors + failed, replaced=False))
+                continue
+            replace_source(store, url, [], errors)  # remembers when the index was read
+            results.append(
+                SyncResult(
+                    url, total, errors, replaced=True,
+                    documents=sum(1 for r in kept if r.replaced),
+                    not_modified=sum(1 for r in kept if r.unchanged),
+                )
+            )  # fmt: skip
+    store.http_cache().flush()
     return results
 
 

@@ -423,6 +423,10 @@ def _upgrade_in(
             tofile=f"b/{spec_path.name}",
         )
     )
+    # The package's SBOM before and after, beside the report, and what changed (notes).
+    from steward.sbom.upgrade import record_upgrade_sboms
+
+    report.notes += record_upgrade_sboms(record.folder, ws.package_dir, profile, out_dir, distro)
 
     _build(
         spec_path, ws.package_dir, record, profile, config, options, report, out_dir, distro,

@@ -219,3 +219,16 @@ def test_sbom_diff_of_a_non_sbom_is_a_usage_error(tmp_path: Path) -> None:
         app, ["sbom", "--diff", str(tmp_path / "a.json"), str(tmp_path / "a.json")]
     )
     assert result.exit_code == 2
+
+
+def test_with_a_creation_time_every_format_is_byte_for_byte_reproducible(
+    packages: list[SbomPackage],
+) -> None:
+    for write in (cyclonedx_json, spdx3_jsonld, spdx2_json):
+        first = write(packages, name="distro", created=WHEN)
+        assert write(packages, name="distro", created=WHEN) == first, write.__name__
+    serials = {json.loads(cyclonedx_json(packages, name="distro"))["serialNumber"] for _ in "ab"}
+    assert len(serials) == 2, "without a time, each CycloneDX document gets its own serial"
+    document = json.loads(cyclonedx_json(packages, name="distro", created=WHEN))
+    refs = [v["bom-ref"] for v in document["vulnerabilities"]]
+    assert len(refs) == len(set(refs)) and all(not r.startswith("BomRef.") for r in refs)

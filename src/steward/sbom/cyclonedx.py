@@ -12,6 +12,7 @@ import datetime as _dt
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from steward import __version__
 from steward.sbom.inventory import SbomPackage
@@ -143,6 +144,26 @@ def _component(package: SbomPackage) -> Any:
     )
 
 
+def _serial(packages: Sequence[SbomPackage], name: str, created: _dt.datetime | None) -> UUID:
+    """A random serial number, or with ``created`` one derived from the name, the time and
+    the packages (the same input gives the same document)."""
+    if created is None:
+        return uuid4()
+    seed = "\n".join([name, created.isoformat(), *sorted(p.purl for p in packages)])
+    return uuid5(NAMESPACE_URL, f"https://steward.invalid/sbom/{seed}")
+
+
+def _vulnerability_ref(refs: set[str], ident: str, finding: Finding, package: SbomPackage) -> str:
+    """A stable ``bom-ref`` (the library's default is random), unique in the document."""
+    base = f"{ident}/{finding.advisory.id}/{package.purl}"
+    ref, number = base, 1
+    while ref in refs:
+        number += 1
+        ref = f"{base}#{number}"
+    refs.add(ref)
+    return ref
+
+
 def cyclonedx_json(
     packages: Sequence[SbomPackage], *, name: str, created: _dt.datetime | None = None
 ) -> str:
@@ -157,14 +178,16 @@ def cyclonedx_json(
         components=[Component(name="steward", version=__version__, type=ComponentType.APPLICATION)]
     )
     bom = Bom(
+        serial_number=_serial(packages, name, created),
         metadata=BomMetaData(
             timestamp=created or _dt.datetime.now(_dt.UTC),
             tools=tools,
             component=Component(name=name, type=ComponentType.OPERATING_SYSTEM, bom_ref=name),
-        )
+        ),
     )
     root = bom.metadata.component
     assert root is not None
+    refs: set[str] = set()
     for package in packages:
         component = _component(package)
         bom.components.add(component)
@@ -174,6 +197,7 @@ def cyclonedx_json(
             for ident in finding.advisory.cves or (finding.advisory.id,):
                 bom.vulnerabilities.add(
                     Vulnerability(
+                        bom_ref=_vulnerability_ref(refs, ident, finding, package),
                         id=ident,
                         source=VulnerabilitySource(name=finding.advisory.publisher),
                         description=finding.advisory.summary or None,

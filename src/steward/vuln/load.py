@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Final
 
 from steward.vuln.csaf import CsafError, is_csaf, parse_csaf
+from steward.vuln.cve5 import Cve5Error, is_cve5, parse_cve5
 from steward.vuln.cvrf import CvrfError, parse_cvrf
 from steward.vuln.model import Advisory, RecordError
 from steward.vuln.osv import OsvError, parse_osv
@@ -41,6 +42,12 @@ def parse_bytes(data: bytes, origin: str) -> Iterator[Advisory | RecordError]:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         yield RecordError(origin, None, f"not JSON: {exc}")
+        return
+    if is_cve5(document):
+        try:
+            yield parse_cve5(document, origin)
+        except Cve5Error as exc:
+            yield RecordError(origin, None, str(exc))
         return
     if is_csaf(document):
         try:
@@ -150,4 +157,13 @@ class AdvisorySet:
 
     @classmethod
     def read(cls, paths: Iterable[Path | str]) -> AdvisorySet:
-        return cls(read_advisories(paths))
+        """Everything in ``paths``; CVE JSON 5 records among them fill in the scores and
+        descriptions of the advisories naming their CVEs (:mod:`steward.vuln.cve5`)."""
+        found = cls(read_advisories(paths))
+        records = {a.id: a for a in found.advisories if a.format == "cve5"}
+        if records:
+            from steward.vuln.cve5 import enrich
+
+            others = [a for a in found.advisories if a.format != "cve5"]
+            found.advisories = [*enrich(others, records), *records.values()]
+        return found

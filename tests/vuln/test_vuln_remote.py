@@ -207,3 +207,25 @@ def test_a_failing_document_keeps_its_previous_import_and_the_rest_go_on(
     missing, good = _sync(db, feed.url("osv/missing.json"), feed.url("osv/good.json"))
     assert not missing.replaced and "404" in str(missing.errors[0])
     assert good.replaced and good.advisories == 1
+
+
+def test_the_command_syncs_a_url_and_says_when_it_was_unchanged(feed: Feed, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from steward.cli.main import app
+
+    feed.files["osv/OESA-2099-1001.json"] = (WRITTEN / "OESA-2099-1001.json").read_bytes()
+    config = tmp_path / "steward.toml"
+    config.write_text("[network]\nallow_private = true\nretries = 0\n")
+    args = ["vulns", "sync", "-a", feed.url("osv/OESA-2099-1001.json"), "--json"]
+    args += ["--db", f"sqlite:///{tmp_path / 'store.db'}", "--config", str(config)]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    (source,) = json.loads(first.stdout)["sources"]
+    assert source["key"] == feed.url("osv/OESA-2099-1001.json") and source["replaced"]
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    (source,) = json.loads(again.stdout)["sources"]
+    assert source["unchanged"] and source["advisories"] == 1

@@ -85,7 +85,9 @@ def feed() -> Iterator[Feed]:
 
 def _sync(db: Path, *urls: str) -> list[SyncResult]:
     with Store.open(db) as store:
-        return sync_sources(store, list(urls), fetch=LOOPBACK)
+        return sync_sources(
+            store, list(urls), fetch=LOOPBACK, validators=db.parent / "validators.json"
+        )
 
 
 def _names(db: Path, name: str) -> list[str]:
@@ -209,7 +211,9 @@ def test_a_failing_document_keeps_its_previous_import_and_the_rest_go_on(
     assert good.replaced and good.advisories == 1
 
 
-def test_the_command_syncs_a_url_and_says_when_it_was_unchanged(feed: Feed, tmp_path: Path) -> None:
+def test_the_command_syncs_a_url_and_says_when_it_was_unchanged(
+    feed: Feed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json
 
     from typer.testing import CliRunner
@@ -217,6 +221,7 @@ def test_the_command_syncs_a_url_and_says_when_it_was_unchanged(feed: Feed, tmp_
     from steward.cli.main import app
 
     feed.files["osv/OESA-2099-1001.json"] = (WRITTEN / "OESA-2099-1001.json").read_bytes()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     config = tmp_path / "steward.toml"
     config.write_text("[network]\nallow_private = true\nretries = 0\n")
     args = ["vulns", "sync", "-a", feed.url("osv/OESA-2099-1001.json"), "--json"]
@@ -229,3 +234,23 @@ def test_the_command_syncs_a_url_and_says_when_it_was_unchanged(feed: Feed, tmp_
     assert again.exit_code == 0, again.output
     (source,) = json.loads(again.stdout)["sources"]
     assert source["unchanged"] and source["advisories"] == 1
+    assert (tmp_path / "cache" / "steward" / "advisory-validators.json").is_file()
+    # Another store has no import of that URL: it is asked for whole, never "unchanged".
+    other = [*args[:-4], "--db", f"sqlite:///{tmp_path / 'other.db'}", "--config", str(config)]
+    (source,) = json.loads(CliRunner().invoke(app, other).stdout)["sources"]
+    assert source["replaced"] and not source["unchanged"]
+
+
+def test_validators_are_kept_only_while_the_store_holds_the_import(
+    feed: Feed, tmp_path: Path
+) -> None:
+    feed.files["osv/a.json"] = (WRITTEN / "OESA-2099-1001.json").read_bytes()
+    db = tmp_path / "store.db"
+    _sync(db, feed.url("osv/a.json"))
+    feed.files["osv/a.json"] = b"not json at all"
+    (broken,) = _sync(db, feed.url("osv/a.json"))  # a 200 with nothing readable
+    assert not broken.replaced and _names(db, "jansson") == ["OESA-2099-1001"]
+    feed.log.clear()
+    (again,) = _sync(db, feed.url("osv/a.json"))
+    assert feed.log[0][2] is None, "after a failed import the next request is unconditional"
+    assert not again.unchanged

@@ -13,6 +13,11 @@ its HTTP cache), so a refresh of an unchanged feed downloads no body:
 
 Document paths must stay under the index's folder on the same origin (a line pointing
 elsewhere is a per-line error). One failed document never stops the others.
+
+The validators (``ETag``, ``Last-Modified``) live in a small JSON file (:class:`Validators`,
+in the user's cache folder), keyed by the store and the URL, and are sent only while the
+store still holds that URL's import: a 304 can never stand for advisories the store lacks.
+No body is kept: a 304 means "unchanged" and nothing is read again.
 """
 
 from __future__ import annotations
@@ -21,17 +26,26 @@ import asyncio
 import csv
 import datetime as dt
 import io
+import json
+import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from steward.upstream.fetch import Fetcher, FetchError
+from steward.upstream.fetch import CachedResponse, Fetcher, FetchError
 from steward.vuln.load import parse_bytes, read_advisories
 from steward.vuln.model import Advisory, RecordError
 
-__all__ = ["Fetched", "fetch_document", "fetch_provider", "is_url", "provider_entries"]
+__all__ = [
+    "Fetched",
+    "Validators",
+    "fetch_document",
+    "fetch_provider",
+    "is_url",
+    "provider_entries",
+]
 
 #: Documents changed this long before the last sync are asked for again (conditionally).
 MARGIN = dt.timedelta(days=1)
@@ -39,6 +53,45 @@ MARGIN = dt.timedelta(days=1)
 
 def is_url(source: str) -> bool:
     return source.startswith(("https://", "http://"))
+
+
+class Validators:
+    """The fetch engine's :class:`~steward.upstream.fetch.HttpCache` for advisory sources:
+    validators only (no bodies), in ``path``, for the store ``scope``; ``known`` are the
+    URLs whose import the store holds (only they are asked for conditionally)."""
+
+    def __init__(self, path: Path, scope: str, known: set[str]) -> None:
+        self.path = path
+        self.scope = scope
+        self.known = known
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        self._all: dict[str, dict[str, dict[str, str | None]]] = (
+            data if isinstance(data, dict) else {}
+        )
+        self._mine = self._all.setdefault(scope, {})
+
+    async def lookup(self, url: str) -> CachedResponse | None:
+        entry = self._mine.get(url)
+        if url not in self.known or not isinstance(entry, dict):
+            return None
+        return CachedResponse(entry.get("etag"), entry.get("last_modified"), b"")
+
+    async def store(self, url: str, response: CachedResponse) -> None:
+        self._mine[url] = {"etag": response.etag, "last_modified": response.last_modified}
+
+    def forget(self, url: str) -> None:
+        """Drop ``url``'s validators (its import failed: ask for it whole next time)."""
+        self._mine.pop(url, None)
+
+    def save(self) -> None:
+        """Write the file atomically (a crash loses only this run's validators)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(self._all, sort_keys=True), encoding="utf-8")
+        temporary.replace(self.path)
 
 
 @dataclass(slots=True)

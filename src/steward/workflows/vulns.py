@@ -119,13 +119,18 @@ class SyncResult:
 
 
 def sync_sources(
-    store: Store, sources: Iterable[Path | str], *, fetch: FetchConfig | None = None
+    store: Store,
+    sources: Iterable[Path | str],
+    *,
+    fetch: FetchConfig | None = None,
+    validators: Path | None = None,
 ) -> list[SyncResult]:
     """Read each source and replace its stored advisories, one transaction per source.
 
     Sources starting with ``http://`` or ``https://`` are fetched through the fetch engine
-    (``fetch`` configures it) with the store's HTTP cache, so unchanged feeds download
-    nothing; see :mod:`steward.vuln.remote`.
+    (``fetch`` configures it) conditionally, so unchanged feeds download nothing; the
+    validators are kept in ``validators`` (default: ``advisory-validators.json`` in the
+    user's cache folder); see :mod:`steward.vuln.remote`.
     """
     from steward.store.advisories import replace_source
     from steward.vuln.remote import is_url
@@ -145,7 +150,7 @@ def sync_sources(
     if urls:
         import asyncio
 
-        results += asyncio.run(_sync_urls(store, urls, fetch))
+        results += asyncio.run(_sync_urls(store, urls, fetch, validators or _validators_file()))
     return results
 
 
@@ -170,16 +175,23 @@ def _keep(
     return SyncResult(fetched.url, len(fetched.advisories), fetched.errors, replaced=True)
 
 
+def _validators_file() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("steward")) / "advisory-validators.json"
+
+
 async def _sync_urls(
-    store: Store, urls: Sequence[str], config: FetchConfig | None
+    store: Store, urls: Sequence[str], config: FetchConfig | None, validators_file: Path
 ) -> list[SyncResult]:
     from steward.store.advisories import replace_source
     from steward.upstream.fetch import Fetcher
-    from steward.vuln.remote import fetch_document, fetch_provider
+    from steward.vuln.remote import Validators, fetch_document, fetch_provider
 
     stored = _stored(store)
+    cache = Validators(validators_file, store.url, set(stored))
     results: list[SyncResult] = []
-    async with Fetcher(config, cache=store.http_cache()) as fetcher:
+    async with Fetcher(config, cache=cache) as fetcher:
         for url in urls:
             if not url.endswith(("/index.txt", "/changes.csv")):
                 results.append(_keep(store, await fetch_document(fetcher, url), stored))
@@ -206,7 +218,10 @@ async def _sync_urls(
                     not_modified=sum(1 for r in kept if r.unchanged),
                 )
             )  # fmt: skip
-    store.http_cache().flush()
+    for result in results:
+        if not result.replaced and not result.unchanged:
+            cache.forget(result.key)
+    cache.save()
     return results
 
 

@@ -258,6 +258,11 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    import signal
+
+    # Ctrl-C reaches the whole process group: the run decides what happens (it closes the
+    # pipe and the writer commits what it was sent), not the writer on its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     status = main()
     # Everything is committed and answered: skip the interpreter's teardown (unloading
     # SQLAlchemy takes longer than the last batch), which the run waits for.

@@ -281,8 +281,20 @@ _CHECK_EPILOG = (
 
 
 def _load_cli_config(config_path: Path | None) -> Any:
-    from steward.config import ConfigError, load_config
+    from steward.config import ConfigError, config_paths, load_config, parse_config
+    from steward.upstream.imports import looks_like_nvchecker
 
+    found = [p for p in config_paths(config_path) if p.is_file()]
+    if found and looks_like_nvchecker(found[0]):
+        from steward.cli.importcmd import nvchecker_as_config
+
+        # nvchecker's file names the packages; the network, store and tokens stay the
+        # user's own Steward configuration (the next file found), as they would be.
+        base = next((p for p in found[1:] if not looks_like_nvchecker(p)), None)
+        try:
+            return nvchecker_as_config(found[0], parse_config(base) if base else None)
+        except ConfigError as exc:
+            raise _usage_error(str(exc)) from exc
     try:
         return load_config(config_path)
     except ConfigError as exc:
@@ -866,6 +878,18 @@ def vercmp(
     else:
         print(f"{left} {sign} {right}")
     raise typer.Exit({0: 0, 1: 11, -1: 12}[result])
+
+
+def _register_commands() -> None:
+    """The commands that live in their own modules (each module stays small)."""
+    from steward.cli import importcmd, nvworkflow
+
+    app.command(epilog=nvworkflow.TAKE_EPILOG)(nvworkflow.take)
+    app.command(epilog=nvworkflow.NEW_EPILOG)(nvworkflow.new)
+    app.command("import", epilog=importcmd.IMPORT_EPILOG)(importcmd.import_config)
+
+
+_register_commands()
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from typing import Final
 __all__ = ["REVISION", "STATEMENTS"]
 
 #: The migration these statements are the result of.
-REVISION: Final = "0002"
+REVISION: Final = "0003"
 
 #: ``CREATE`` statements in ``sqlite_master`` order, ``alembic_version`` first.
 STATEMENTS: Final[tuple[str, ...]] = (
@@ -30,6 +30,7 @@ STATEMENTS: Final[tuple[str, ...]] = (
     "CREATE INDEX ix_package_checks_run_id ON package_checks (run_id)",
     "CREATE TABLE http_cache (\n\turl_hash VARCHAR(64) NOT NULL, \n\turl TEXT NOT NULL, \n\tstatus INTEGER NOT NULL, \n\tetag TEXT, \n\tlast_modified TEXT, \n\theaders JSON NOT NULL, \n\tbody BLOB NOT NULL, \n\tstored_at DATETIME NOT NULL, \n\tCONSTRAINT pk_http_cache PRIMARY KEY (url_hash)\n)",
     'CREATE TABLE upstream_states (\n\t"key" TEXT NOT NULL, \n\tstate BLOB NOT NULL, \n\tstored_at DATETIME NOT NULL, \n\tCONSTRAINT pk_upstream_states PRIMARY KEY ("key")\n)',
+    "CREATE TABLE taken_versions (\n\ttree TEXT NOT NULL, \n\tpackage TEXT NOT NULL, \n\tversion TEXT NOT NULL, \n\treason VARCHAR(16) NOT NULL, \n\ttaken_at DATETIME NOT NULL, \n\tCONSTRAINT pk_taken_versions PRIMARY KEY (tree, package)\n)",
 )
 
 

@@ -16,6 +16,8 @@ from fakeupstream import FakeUpstream, Faults
 from typer.testing import CliRunner
 
 from steward.cli.main import app
+from steward.store import Store
+from steward.workflows.check import tree_key
 
 STEWARD = str(Path(sys.executable).with_name("steward"))
 runner = CliRunner()
@@ -238,7 +240,13 @@ def test_ctrl_c_during_check_says_how_much_is_stored_and_exits_130(tmp_path: Pat
             text=True,
             start_new_session=True,  # a group of its own, as a terminal's foreground job
         )
-        time.sleep(3)
+        committed = 0
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and committed < 2:
+            time.sleep(0.2)
+            if db.exists():
+                with Store.open(db) as store:
+                    committed = len(store.latest_checks(tree_key(tree)))
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole group gets it
         _stdout, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130, stderr

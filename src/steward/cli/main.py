@@ -882,11 +882,12 @@ def vercmp(
 
 def _register_commands() -> None:
     """The commands that live in their own modules (each module stays small)."""
-    from steward.cli import importcmd, nvworkflow
+    from steward.cli import doctor, importcmd, nvworkflow
 
     app.command(epilog=nvworkflow.TAKE_EPILOG)(nvworkflow.take)
     app.command(epilog=nvworkflow.NEW_EPILOG)(nvworkflow.new)
     app.command("import", epilog=importcmd.IMPORT_EPILOG)(importcmd.import_config)
+    app.command(epilog=doctor.DOCTOR_EPILOG)(doctor.doctor)
 
 
 _register_commands()

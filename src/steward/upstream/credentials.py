@@ -330,17 +330,32 @@ def _token_from_table(table: Mapping[str, Any], host: str, file: Path) -> Token:
         raise CredentialsError(f"{file}: {host}.style must be one of {choices}") from None
 
 
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    # An unquoted ``gitlab_gitlab.gnome.org = …`` is a dotted key: nested tables.
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _is_legacy_key(name: str) -> bool:
+    return name == "github" or name.startswith(("gitlab_", "gitea_"))
+
+
 def _nvchecker_keys(keys: Mapping[str, Any], file: Path) -> dict[str, Token]:
     """nvchecker's ``[keys]``: a host name, or ``github``/``gitlab_<host>``/``gitea_<host>``."""
     tokens: dict[str, Token] = {}
     # A host name wins over an older name for the same host, as in nvchecker.
-    legacy = ("github", "gitlab_", "gitea_")
-    for name, secret in sorted(keys.items(), key=lambda item: item[0].startswith(legacy)):
+    for name, secret in sorted(_flatten(keys).items(), key=lambda item: _is_legacy_key(item[0])):
         if not isinstance(secret, str) or not secret:
             raise CredentialsError(f"{file}: keys.{name} must be a non-empty string")
         if name == "github":
             hosts: tuple[str, ...] = ("github.com", "api.github.com")
-        elif name.startswith(("gitlab_", "gitea_")):
+        elif _is_legacy_key(name):
             hosts = (name.split("_", 1)[1],)
         elif "." in name:
             hosts = (name,)

@@ -88,7 +88,9 @@ def main_options(
         "Examples:\n\n"
         "  steward inventory examples/distro\n\n"
         "  steward inventory examples/distro --json | jq '.packages[].evr'\n\n"
-        "  steward inventory ~/src-openeuler --profile openeuler-22.03 --only zlib openssl\n\n"
+        "  steward inventory ~/src-openeuler --profile openeuler-22.03 --only jansson --only zstd"
+        "\n\n"
+        "  steward inventory ~/src-openeuler --format tsv | cut -f1,2\n\n"
         "Exit status: 0 when every package loaded cleanly, 1 when some have problems "
         "(warnings or errors), 2 on usage errors."
     )
@@ -222,8 +224,8 @@ class _null:
 @app.command(
     epilog=(
         "Examples:\n\n"
-        "  steward spec jansson/jansson.spec\n\n"
-        "  steward spec foo.spec --profile fedora-41 --arch aarch64 --json"
+        "  steward spec examples/distro/jansson/jansson.spec\n\n"
+        "  steward spec examples/distro/zstd/zstd.spec --profile fedora-41 --arch aarch64 --json"
     )
 )
 def spec(
@@ -273,7 +275,7 @@ _CHECK_EPILOG = (
     "Examples:\n\n"
     "  steward check examples/distro\n\n"
     "  steward check ~/src-openeuler --concurrency 64 --policy same-major\n\n"
-    "  steward check ~/src-openeuler --only zlib --only openssl --json\n\n"
+    "  steward check ~/src-openeuler --only jansson --only zstd --json\n\n"
     "Tokens: GITHUB_TOKEN, GITLAB_TOKEN, GITEE_TOKEN (never printed). An interrupted run is "
     "resumed by the next check of the same tree (--no-resume starts over).\n\n"
     "Exit status: 0 every package was checked, 1 some checks failed, 2 usage error."
@@ -624,16 +626,17 @@ def _markdown(rows: list[Any]) -> str:
 
 _UPGRADE_EPILOG = (
     "Examples:\n\n"
-    "  steward upgrade src-openeuler/jansson --to 2.14.1\n\n"
-    "  steward upgrade src-openeuler/jansson --recommended --build rpms --nodeps\n\n"
     "  steward upgrade src-openeuler/jansson --to 2.14.1 --dry-run\n\n"
-    "  steward upgrade src-openeuler --all-outdated --jobs 2\n\n"
-    "  steward upgrade src-openeuler/jansson --recommended --push origin --open-pr\n\n"
+    "  steward upgrade src-openeuler/jansson --recommended --build srpm\n\n"
+    "  steward upgrade src-openeuler --all-outdated --dry-run --json\n\n"
+    "Add --build rpms (--nodeps) to build binaries too, and --push REMOTE --open-pr to "
+    "push the branch and open a pull request (GitHub, GitLab, Gitee).\n\n"
     "The work happens on branch steward/upgrade/NAME-VERSION in a separate worktree; your "
     "checkout is never changed. Reports (report.json, report.md), downloads and build logs "
-    "go to --output.\n\n"
-    "Exit status: 0 every upgrade is ready (or was done before), 1 some failed or need a "
-    "human, 2 usage error."
+    "go to --output (default: upgrades/ in the user's data directory, "
+    "~/.local/share/steward/upgrades).\n\n"
+    "Exit status: 0 every upgrade is ready (or was done before), 1 some failed, need a "
+    "human or a plan was refused, 2 usage error (a downgrade, say)."
 )
 
 

@@ -35,7 +35,7 @@ TAKE_EPILOG = (
     "Examples:\n\n"
     "  steward take jansson --tree examples/distro\n\n"
     "  steward take jansson 2.14 --tree examples/distro\n\n"
-    "  steward take libuv --ignore --tree examples/distro\n\n"
+    "  steward take zstd --ignore --tree examples/distro\n\n"
     "  steward take --all --tree examples/distro\n\n"
     "Without VERSION, the newest upstream release 'steward check' stored is taken, as "
     "nvtake does. 'steward new' then stays quiet about the package until upstream "

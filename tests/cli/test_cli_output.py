@@ -295,3 +295,29 @@ def test_a_piped_check_reports_progress_on_stderr(tmp_path: Path) -> None:
         )
     assert done.returncode == 0, done.stderr
     assert "checking upstreams: 0/1 (0%), 0 failed" in done.stderr
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_upgrade_dry_run_with_no_source_for_the_version_is_a_clean_refusal(
+    tmp_path: Path, as_json: bool
+) -> None:
+    folder = tmp_path / "foo"
+    folder.mkdir()
+    (folder / "foo.spec").write_text(
+        # The tarball's version comes from a macro Steward does not know to follow.
+        "Name: foo\nVersion: 1.0\nRelease: 1\n%global tarver 1.0\nSummary: s\nLicense: MIT\n"
+        "URL: https://example.org\nSource0: %{url}/foo-%{tarver}.tar.gz\n"
+        "%description\nd\n%prep\n%autosetup\n"
+    )
+    argv = ["upgrade", str(folder), "--to", "2.0", "--dry-run", *(["--json"] if as_json else [])]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if as_json:
+        import json
+
+        plan = json.loads(result.stdout)["plans"][0]
+        assert plan["error"]["code"] == "plan-failed"
+        assert "Source0 still names version 1.0" in plan["error"]["message"]
+    else:
+        assert "Source0 still names version 1.0" in result.output

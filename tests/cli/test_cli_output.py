@@ -161,27 +161,39 @@ def test_spec_of_a_file_that_is_no_spec_is_a_usage_error(tmp_path: Path) -> None
         ["check", "{tree}"],
         ["outdated", "{tree}"],
         ["upgrade", "{tree}/z", "--to", "2.0", "--dry-run"],
+        ["new", "{tree}"],
+        ["take", "z", "--tree", "{tree}"],
+        ["doctor", "--offline"],
     ],
 )
-def test_a_broken_steward_toml_is_one_clean_line_in_every_command(
+def test_a_broken_configuration_is_one_clean_line_in_every_command(
     tmp_path: Path, argv: list[str]
 ) -> None:
     tree = long_tree(tmp_path / "tree")
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "steward.toml").write_text("[defaults\nprofile = 'x'\n")
+    config = tmp_path / "steward.toml"
+    config.write_text("[defaults\nprofile = 'x'\n")
     done = subprocess.run(
         [STEWARD, *(a.format(tree=tree) for a in argv)],
         capture_output=True,
         text=True,
-        cwd=work,
-        env={**os.environ, "STEWARD_DB": str(tmp_path / "s.db")},
+        cwd=tmp_path,
+        env={**os.environ, "STEWARD_DB": str(tmp_path / "s.db"), "STEWARD_CONFIG": str(config)},
         timeout=60,
     )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "steward.toml" in done.stderr
+
+
+def test_a_broken_steward_toml_in_the_tree_is_one_clean_line(tmp_path: Path) -> None:
+    tree = long_tree(tmp_path / "tree")
+    (tree / "steward.toml").write_text("[packages.z\nsource = 'pypi'\n")
+    done = run(["check", str(tree)], STEWARD_DB=str(tmp_path / "s.db"))
+    assert "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "steward.toml" in done.stderr
+    assert done.returncode != 0
 
 
 def test_a_bug_is_one_line_with_where_to_report_it_and_debug_shows_the_traceback(

@@ -105,7 +105,7 @@ def test_take_of_an_unknown_package_is_a_usage_error_with_a_suggestion(checked: 
     assert "did you mean 'alpha'" in result.output
 
 
-def test_new_failures_exits_3_when_a_stored_check_failed(tmp_path: Path) -> None:
+def test_new_failures_exits_1_when_a_stored_check_failed(tmp_path: Path) -> None:
     tree = flat_tree(tmp_path / "tree", {"ok": "1.0", "gone": "1.0"})
     (tree / "steward.toml").write_text(
         '[packages.ok]\nsource = "pypi"\npypi = "ok"\n'
@@ -123,7 +123,7 @@ def test_new_failures_exits_3_when_a_stored_check_failed(tmp_path: Path) -> None
         )
     assert done.returncode == 1  # gone is not on the index
     assert invoke(["new", str(tree)], env).exit_code == 0
-    assert invoke(["new", str(tree), "--failures"], env).exit_code == 3
+    assert invoke(["new", str(tree), "--failures"], env).exit_code == 1
     outdated = invoke(["outdated", str(tree)], env)
     assert outdated.exit_code == 1, outdated.output  # a failed check is not a clean answer
 

@@ -26,8 +26,10 @@ from steward.cli.output import (
 
 __all__ = ["EXIT_FAILURES", "EXIT_NEW", "new", "take"]
 
-#: ``steward new --failures``: some stored check failed (nvchecker's ``--failures``).
-EXIT_FAILURES: Final = 3
+#: ``steward new --failures``: some stored check failed. nvchecker's ``--failures`` exits 3;
+#: Steward keeps 3 for runtime failures (a store that cannot be written) and, as everywhere,
+#: says "finished, but found problems" with 1.
+EXIT_FAILURES: Final = 1
 #: ``steward new --exit-status``: there are new releases (nvcmp's ``--exit-status``).
 EXIT_NEW: Final = 4
 

@@ -62,28 +62,19 @@ def test_inventory_table_fits_80_columns_and_keeps_every_package_name_whole(
 
 
 def test_a_table_drops_the_least_useful_columns_before_it_cuts_names() -> None:
+    from steward.cli.main import _OUTDATED_COLUMNS
     from steward.cli.output import Column, fit_columns
 
-    columns = [
-        Column("Package"),
-        Column("Packaged", drop=3),
-        Column("Newest upstream", drop=2),
-        Column("Recommended"),
-        Column("Upstream", drop=5),
-        Column("Check", drop=1, truncate=True),
-    ]
     row = [
-        "golang-github-coreos-go-iptables",
-        "1.0.20230101",
-        "1.0.20240101",
-        "2.0",
-        "github",
-        "ok",
-    ]
-    kept = fit_columns(columns, [row], 80)
-    assert 0 in kept and 3 in kept  # the name and the answer stay
-    assert 4 not in kept  # the upstream kind goes first
-    assert fit_columns(columns, [row], 200) == list(range(6))
+        "golang-github-coreos-go-iptables", "1.0.20230101", "1.0.20240101.1", "2.0",
+        "3 versions, 400 days", "github", "failed: http-503",
+    ]  # fmt: skip
+    headers = [c.header for c in _OUTDATED_COLUMNS]
+    kept = [headers[i] for i in fit_columns(_OUTDATED_COLUMNS, [row], 80)]
+    # The name, what is packaged and what to move to stay; the upstream kind goes first.
+    assert kept == ["Package", "Packaged", "Recommended", "Check"]
+    assert fit_columns(_OUTDATED_COLUMNS, [row], 200) == list(range(7))
+    assert fit_columns([Column("Package"), Column("Note", drop=1)], [["p" * 90, "x"]], 80) == [0]
 
 
 def test_urls_are_never_wrapped_in_a_table(tmp_path: Path) -> None:

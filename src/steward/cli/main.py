@@ -582,13 +582,13 @@ def _findings(row: Any) -> tuple[str, ...]:
 
 _OUTDATED_COLUMNS = (
     Column("Package", style="bold"),
-    Column("Packaged", drop=3),
-    Column("Newest upstream", drop=2),
+    Column("Packaged", drop=1),
+    Column("Newest upstream", drop=3),
     Column("Recommended"),
     Column("Behind by", drop=4),
     Column("Upstream", drop=5),
-    Column("Check", drop=1, truncate=True),
-    Column("Findings", drop=6, truncate=True),
+    Column("Check", drop=2, truncate=True, min_width=8),
+    Column("Findings", drop=6, truncate=True, min_width=10),
 )
 
 

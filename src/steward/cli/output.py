@@ -51,8 +51,6 @@ EXIT_INTERRUPTED: Final = 130
 EXIT_BUG: Final = 70
 
 FORMATS: Final = ("auto", "table", "tsv")
-#: The narrowest a truncatable column is cut to before a column is dropped instead.
-MIN_TRUNCATED: Final = 20
 
 
 class _LazyConsole:
@@ -164,6 +162,8 @@ class Column:
     style: str = ""
     #: The cells are Rich markup (escaped by the caller), for colour; the rest is plain text.
     markup: bool = False
+    #: How narrow a truncated column may get before another column is dropped instead.
+    min_width: int = 20
 
 
 def table_format(option: str) -> str:
@@ -189,7 +189,7 @@ def fit_columns(columns: Sequence[Column], rows: Sequence[Sequence[str]], width:
     """The indexes of the columns kept in a table ``width`` characters wide.
 
     Rich's default box draws ``│ cell │ cell │``: three characters per column and one more.
-    A truncatable column may shrink to :data:`MIN_TRUNCATED` characters; while even that
+    A truncatable column may shrink to its ``min_width``; while even that
     does not fit, the least useful droppable column goes.
 
     >>> cols = [Column("Package"), Column("Upstream", drop=1), Column("Notes", truncate=True)]
@@ -205,7 +205,8 @@ def fit_columns(columns: Sequence[Column], rows: Sequence[Sequence[str]], width:
 
     def needed(indexes: list[int]) -> int:
         shown = (
-            min(natural[i], MIN_TRUNCATED) if columns[i].truncate else natural[i] for i in indexes
+            min(natural[i], columns[i].min_width) if columns[i].truncate else natural[i]
+            for i in indexes
         )
         return sum(shown) + 3 * len(indexes) + 1
 
@@ -252,7 +253,7 @@ def print_rows(
     cut = [i for i in kept if columns[i].truncate]
     # Rich shrinks only columns that may wrap: the truncated ones get their width here.
     room = width - 3 * len(kept) - 1 - sum(natural[i] for i in kept if i not in cut)
-    share = max(MIN_TRUNCATED, room // len(cut)) if cut else 0
+    share = room // len(cut) if cut else 0
     table = Table(title=title, title_justify="left", expand=False)
     for index in kept:
         column = columns[index]
@@ -261,7 +262,7 @@ def print_rows(
                 column.header,
                 overflow="ellipsis",
                 no_wrap=True,
-                max_width=max(1, min(natural[index], share)),
+                max_width=max(column.min_width, min(natural[index], share)),
                 style=column.style,
             )
         else:

@@ -201,7 +201,7 @@ def _print_inventory(
             for p in record.problems
         ]
         rows.append([record.name, record.evr or "-", upstream, "\n".join(lines) or "[green]ok[/]"])
-        codes = ",".join(p.code for p in record.problems) or "-"
+        codes = ",".join(dict.fromkeys(p.code for p in record.problems)) or "-"
         plain.append(
             [record.name, record.evr or "-", upstream, record.worst_severity or "ok", codes]
         )

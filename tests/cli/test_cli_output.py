@@ -324,3 +324,32 @@ def test_upgrade_dry_run_with_no_source_for_the_version_is_a_clean_refusal(
         assert "Source0 still names version 1.0" in plan["error"]["message"]
     else:
         assert "Source0 still names version 1.0" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.1, 1.0])
+def test_ctrl_c_while_a_big_tree_loads_prints_no_traceback(tmp_path: Path, delay: float) -> None:
+    # 900 specs: the tree is parsed by worker processes, which get the SIGINT too; at 0.1 s
+    # the interpreter is still importing the command line.
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(900):
+        (tree / f"p{i}.spec").write_text(
+            f"Name: p{i}\nVersion: 1.0\nRelease: 1\nSummary: s\nLicense: MIT\n%description\nd\n"
+        )
+    env = {**os.environ, "STEWARD_DB": str(tmp_path / "s.db")}
+    env.pop("STEWARD_CONFIG", None)
+    proc = subprocess.Popen(
+        [STEWARD, "check", str(tree)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert stderr.strip().splitlines()[-1].startswith("interrupted"), stderr

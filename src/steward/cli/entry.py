@@ -17,6 +17,15 @@ import sys
 
 
 def main() -> None:
+    try:
+        _main()
+    except KeyboardInterrupt:
+        # Ctrl-C before the command line took over (while modules load): no traceback.
+        print("interrupted", file=sys.stderr)
+        _leave(130)
+
+
+def _main() -> None:
     checking = sys.argv[1:2] == ["check"] and not {"-h", "--help"} & set(sys.argv)
     if checking:
         from steward._gc import batch_gc

@@ -336,7 +336,24 @@ def _open_store(db: str | None, config: Any) -> Any:
         raise _usage_error(str(exc)) from exc
 
 
+def _interruptible(command: Any) -> Any:
+    """``command``, with Ctrl-C answered by :func:`_interrupted` whenever it comes."""
+    import functools
+
+    @functools.wraps(command)
+    def wrapper(**options: Any) -> Any:
+        try:
+            return command(**options)
+        except KeyboardInterrupt:
+            raise _interrupted(
+                options["path"], options.get("db"), options.get("config_path")
+            ) from None
+
+    return wrapper
+
+
 @app.command(epilog=_CHECK_EPILOG)
+@_interruptible
 def check(
     path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A package tree.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON results.")] = False,
@@ -398,8 +415,6 @@ def check(
         run = _run_with_progress(distro, config, options, link)
     except (StoreError, ConfigError) as exc:  # ConfigError: the tree's own steward.toml
         raise _usage_error(str(exc)) from exc
-    except KeyboardInterrupt:
-        raise _interrupted(path, db or config.db) from None
     if json_output:
         from steward.cli.convert import check_document
 
@@ -409,14 +424,15 @@ def check(
     raise typer.Exit(1 if run.failures else 0)
 
 
-def _interrupted(path: Path, db: str | None) -> typer.Exit:
+def _interrupted(path: Path, db: str | None, config_path: Path | None) -> typer.Exit:
     """Say how much of an interrupted check is stored (the next check resumes from there)."""
     stored = "some"
     try:
+        from steward.config import load_config
         from steward.store import Store
         from steward.workflows.storelink import tree_key
 
-        with Store.open(db) as store:
+        with Store.open(db or load_config(config_path).db) as store:
             run = store.unfinished_run(tree_key(path))
             stored = str(len(store.done_in_run(run.id))) if run is not None else "0"
     except Exception:

@@ -166,8 +166,13 @@ def spawn() -> subprocess.Popen[bytes]:
     process, _prestarted = _prestarted, None
     if process is not None and process.poll() is None:
         return process
+    # A process group of its own: Ctrl-C at a terminal goes to the run, which closes the
+    # pipe; the writer then commits what it was sent and ends, instead of dying mid-import.
     return subprocess.Popen(
-        [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        [sys.executable, "-m", __name__],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        process_group=0,
     )
 
 
@@ -258,11 +263,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    import signal
-
-    # Ctrl-C reaches the whole process group: the run decides what happens (it closes the
-    # pipe and the writer commits what it was sent), not the writer on its own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     status = main()
     # Everything is committed and answered: skip the interpreter's teardown (unloading
     # SQLAlchemy takes longer than the last batch), which the run waits for.

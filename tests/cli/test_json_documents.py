@@ -132,7 +132,7 @@ def test_doctor_reports_an_unreachable_host_and_never_prints_a_token(tmp_path: P
         port = alive.getsockname()[1]
         config = tmp_path / "steward.toml"
         config.write_text(
-            "[network]\nallow_private = true\nretries = 1\ntimout = 3\n"
+            "[network]\nallow_private = true\nretries = 1\ntimeout = 3\n"
             "[network.base_url_overrides]\n"
             f'"https://api.github.com" = "http://127.0.0.1:{port}/github"\n'
             f'"https://pypi.org" = "http://127.0.0.1:{dead_port}"\n'
@@ -150,8 +150,12 @@ def test_doctor_reports_an_unreachable_host_and_never_prints_a_token(tmp_path: P
     assert hosts == {f"127.0.0.1:{port}": True, f"127.0.0.1:{dead_port}": False}
     assert {t["host"] for t in document["tokens"]} >= {"github.com", "api.github.com"}
     assert "ghp_secret" not in out and "ghp_secret" not in text
+    assert document["problems"] == []
+    # A configuration that cannot be used is a problem doctor reports, not a usage error.
+    config.write_text("[network]\ntimout = 3\n")
+    document = validate("doctor", run("doctor", "--json", "--offline", env=env, ok=(1,)))
     messages = [p["message"] for p in document["problems"]]
-    assert any("network.timout" in m and "did you mean 'timeout'" in m for m in messages)
+    assert any("network.timout" in m and "did you mean 'network.timeout'" in m for m in messages)
     assert {t["name"] for t in document["tools"]} == {
         "rpm", "rpmbuild", "git", "patch", "gpgv", "abidiff",
     }  # fmt: skip

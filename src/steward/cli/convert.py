@@ -207,6 +207,7 @@ def checked_package(result: CheckResult, releases: int) -> d.CheckedPackage:
         releases=releases,
         error=error_info(result.error_code, result.error_message),
         notes=list(result.notes),
+        findings=list(rec.findings) if rec else [],
     )
 
 
@@ -224,12 +225,15 @@ def check_document(run: CheckRun) -> d.CheckDocument:
             outdated=sum(1 for p in packages if p.recommended is not None),
             failed=len(run.failures),
             new_releases=sum(run.new_releases.values()),
+            findings=run.findings,
             seconds=round(run.seconds, 3),
         ),
     )
 
 
 def outdated_package(row: CheckRow) -> d.OutdatedPackage:
+    from steward.upstream.recommend import findings_in
+
     return d.OutdatedPackage(
         package=row.package,
         current=row.current_version,
@@ -244,6 +248,7 @@ def outdated_package(row: CheckRow) -> d.OutdatedPackage:
         checked_at=row.checked_at.isoformat(),
         last_success_at=row.last_success_at.isoformat() if row.last_success_at else None,
         error=error_info(row.error_code, row.error_message),
+        findings=list(findings_in(row.reason)),
     )
 
 

@@ -13,7 +13,6 @@ import shutil
 import socket
 import subprocess
 import time
-import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -21,9 +20,9 @@ from urllib.parse import urlsplit
 
 import typer
 
-from steward.cli.output import did_you_mean, emit_document, escape, out
+from steward.cli.output import emit_document, escape, out
 
-__all__ = ["DOCTOR_EPILOG", "KNOWN_KEYS", "TOOLS", "doctor"]
+__all__ = ["DOCTOR_EPILOG", "TOOLS", "doctor"]
 
 DOCTOR_EPILOG = (
     "Examples:\n\n"
@@ -43,24 +42,6 @@ TOOLS: Final = (
     ("abidiff", "ABI comparison (upgrade --compare)"),
 )
 
-#: The sections and keys of Steward's configuration (``[packages.NAME]`` tables are free).
-KNOWN_KEYS: Final[dict[str, frozenset[str]]] = {
-    "defaults": frozenset({"profile", "db", "policy", "packager", "tree_cache"}),
-    "network": frozenset(
-        {
-            "concurrency",
-            "per_host_concurrency",
-            "timeout",
-            "retries",
-            "max_response_mb",
-            "allow_private",
-            "key_file",
-            "base_url_overrides",
-        }
-    ),
-    "upstream": frozenset({"base_urls", "url_rewrites"}),
-    "packages": frozenset(),
-}
 _TIMEOUT: Final = 3.0
 
 
@@ -79,43 +60,6 @@ def _tool(name: str, purpose: str) -> Any:
         except (OSError, subprocess.TimeoutExpired):
             version = None
     return d.ToolCheck(name=name, path=path, version=version, needed_for=purpose)
-
-
-def unknown_keys(path: Path) -> list[Any]:
-    """Problems for sections and keys of a Steward configuration that Steward does not read."""
-    from steward.cli import documents as d
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return [d.Problem(code="config-unreadable", severity="error", message=str(exc))]
-    problems = []
-    for section, value in data.items():
-        if section not in KNOWN_KEYS:
-            hint = did_you_mean(section, KNOWN_KEYS)
-            problems.append(
-                d.Problem(
-                    code="config-unknown-section",
-                    severity="warning",
-                    message=f"[{section}] is not a Steward section{hint}",
-                    path=str(path),
-                )
-            )
-            continue
-        if section == "packages" or not isinstance(value, dict):
-            continue
-        for key in value:
-            if key not in KNOWN_KEYS[section]:
-                problems.append(
-                    d.Problem(
-                        code="config-unknown-key",
-                        severity="warning",
-                        message=f"{section}.{key} is not a Steward setting"
-                        f"{did_you_mean(key, KNOWN_KEYS[section])}",
-                        path=str(path),
-                    )
-                )
-    return problems
 
 
 def configured_hosts(config: Any) -> list[tuple[str, str]]:
@@ -191,16 +135,18 @@ def doctor(
     """Show the configuration, store, tools, tokens and hosts Steward would use."""
     from steward import __version__
     from steward.cli import documents as d
-    from steward.cli.main import _load_cli_config
-    from steward.config import config_paths
+    from steward.cli.main import _read_config
+    from steward.config import Config, ConfigError, config_paths
     from steward.store.location import database_url
-    from steward.upstream.imports import looks_like_nvchecker
 
     files = [p for p in config_paths(config_path) if p.is_file()]
-    config = _load_cli_config(config_path)
     problems: list[Any] = []
-    if files and not looks_like_nvchecker(files[0]):
-        problems += unknown_keys(files[0])
+    try:
+        config = _read_config(config_path)
+    except ConfigError as exc:
+        # Unknown keys, wrong types: the configuration's own validation says what and where.
+        problems.append(d.Problem(code="config", severity="error", message=str(exc)))
+        config = Config()
     tools = [_tool(name, purpose) for name, purpose in TOOLS]
     tokens = _tokens(config, problems)
     targets = [] if offline else configured_hosts(config)

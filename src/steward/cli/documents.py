@@ -167,6 +167,7 @@ class CheckedPackage(_Model):
     releases: int
     error: ErrorInfo | None
     notes: list[str]
+    findings: list[str] = Field(description="What the answer reports beside itself.")
 
 
 class CheckSummary(_Model):
@@ -175,6 +176,7 @@ class CheckSummary(_Model):
     outdated: int
     failed: int
     new_releases: int
+    findings: dict[str, int] = Field(description="Packages per finding (stale-tag-rules …).")
     seconds: float
 
 
@@ -200,6 +202,7 @@ class OutdatedPackage(_Model):
     checked_at: str
     last_success_at: str | None
     error: ErrorInfo | None
+    findings: list[str] = Field(description="stale-tag-rules, version-scheme-changed …")
 
 
 class OutdatedSummary(_Model):

@@ -53,20 +53,17 @@ def _replace(settings: Any, **changes: Any) -> Any:
 
 def nvchecker_as_config(path: Path, base: Any = None) -> Any:
     """Steward's configuration ``base`` (default: the defaults) with an nvchecker file's
-    packages, keyfile and limits."""
-    from steward.config import Config
-    from steward.upstream.imports import ImportFormatError, read_nvchecker
+    packages, keyfile and limits. Raises ``ImportFormatError`` or ``ConfigError``."""
+    from steward.config import Config, ConfigError
+    from steward.upstream.imports import read_nvchecker
 
-    try:
-        imported = read_nvchecker(path)
-    except ImportFormatError as exc:
-        raise usage_error(str(exc)) from exc
+    imported = read_nvchecker(path)
     _report_unsupported(imported)
     base = base if base is not None else Config()
     changes: dict[str, Any] = {}
     if imported.keyfile is not None:
         if not imported.keyfile.is_file():
-            raise usage_error(f"{path}: keyfile {imported.keyfile} does not exist")
+            raise ConfigError(f"{path}: keyfile {imported.keyfile} does not exist")
         changes["key_file"] = imported.keyfile
     if imported.concurrency:
         changes["concurrency"] = imported.concurrency

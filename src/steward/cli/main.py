@@ -282,23 +282,34 @@ _CHECK_EPILOG = (
 )
 
 
-def _load_cli_config(config_path: Path | None) -> Any:
+def _read_config(config_path: Path | None) -> Any:
+    """The configuration in use; raises ``ConfigError`` for one that cannot be used.
+
+    An nvchecker file (as ``--config`` or ``$STEWARD_CONFIG``) names the packages; the
+    network, store and tokens stay the user's own Steward configuration (the next file
+    found), as they would be.
+    """
     from steward.config import ConfigError, config_paths, load_config, parse_config
-    from steward.upstream.imports import looks_like_nvchecker
+    from steward.upstream.imports import ImportFormatError, looks_like_nvchecker
 
     found = [p for p in config_paths(config_path) if p.is_file()]
     if found and looks_like_nvchecker(found[0]):
         from steward.cli.importcmd import nvchecker_as_config
 
-        # nvchecker's file names the packages; the network, store and tokens stay the
-        # user's own Steward configuration (the next file found), as they would be.
         base = next((p for p in found[1:] if not looks_like_nvchecker(p)), None)
         try:
             return nvchecker_as_config(found[0], parse_config(base) if base else None)
-        except ConfigError as exc:
-            raise _usage_error(str(exc)) from exc
+        except ImportFormatError as exc:
+            raise ConfigError(str(exc)) from exc
+    return load_config(config_path)
+
+
+def _load_cli_config(config_path: Path | None) -> Any:
+    """:func:`_read_config`, with an unusable configuration as a usage error."""
+    from steward.config import ConfigError
+
     try:
-        return load_config(config_path)
+        return _read_config(config_path)
     except ConfigError as exc:
         raise _usage_error(str(exc)) from exc
 

@@ -92,7 +92,7 @@ def render_manpage() -> str:
     parts += [
         ".SH FILES",
         ".TP\n\\fI~/.config/steward/config.toml\\fR\nThe user's configuration "
-        "(also \\fI./steward.toml\\fR, \\fB$STEWARD_CONFIG\\fR).",
+        "(or the file \\fB$STEWARD_CONFIG\\fR names; \\fB\\-\\-config\\fR wins).",
         ".TP\n\\fI~/.local/share/steward/steward.db\\fR\nThe default store (\\fB$STEWARD_DB\\fR).",
         ".SH SEE ALSO",
         "\\fBrpm\\fR(8), \\fBrpmbuild\\fR(8), \\fBnvchecker\\fR(1)",

@@ -8,7 +8,12 @@ distribution's specs and patches and openEuler's real upstream metadata
 * Steward: ``steward.distro.load_tree`` over the whole tree, in a fresh process (wall time,
   packages per second, peak RSS), once with one process and once with the default workers;
 * rpm: ``rpmspec -P`` (with the same openEuler macros loaded) over a sample of the same
-  specs, one process per spec as a maintainer's script runs it, per-spec time.
+  specs, one process per spec as a maintainer's script runs it, per-spec time;
+* librpm in one process: ``rpm.spec()`` from python3-rpm over the same sample, timed after
+  the import, with rpm's configuration and the same macros loaded afresh before each spec
+  (a spec's ``%global`` would otherwise leak into the next), in the system Python when this
+  one cannot import ``rpm``. Both read each spec's name, EVR and Source0; the table says
+  on how many of the sample they agree, and lists the first differences.
 
 It prints a table and the ratio of per-spec times. Run it with:
 
@@ -27,6 +32,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "distro"
@@ -85,7 +91,7 @@ def build_tree(target: Path, count: int) -> list[Path]:
     return specs
 
 
-def measure_steward(tree: Path, jobs: int | None) -> dict[str, float]:
+def measure_steward(tree: Path, jobs: int | None) -> dict[str, Any]:
     """Load the tree in a fresh interpreter and report wall time and peak RSS."""
     code = (
         "import json, resource, sys, time\n"
@@ -95,13 +101,87 @@ def measure_steward(tree: Path, jobs: int | None) -> dict[str, float]:
         "wall = time.perf_counter() - t\n"
         "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "read = {str(r.spec_path): [r.spec_name, r.evr, next((x.expanded for x in r.sources "
+        "if x.number == 0), None)] for r in d}\n"
         "print(json.dumps({'wall': wall, 'packages': len(d), 'rss_kb': own, "
-        "'child_rss_kb': kids, 'problems': d.problems_count}))\n"
+        "'child_rss_kb': kids, 'problems': d.problems_count, 'read': read}))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, str(tree)], capture_output=True, text=True, check=True
     )
-    return json.loads(proc.stdout)
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+#: Run by a Python that can import rpm: parse each spec with librpm in this one process.
+_LIBRPM = r"""
+import json, sys, time
+import rpm
+specs, macro_files = json.loads(sys.stdin.read())
+rpm.setVerbosity(rpm.RPMLOG_CRIT)
+read, failures = {}, 0
+started = time.perf_counter()
+for path in specs:
+    rpm.reloadConfig()  # a fresh macro context per spec, as a new rpmspec process has
+    for name in macro_files:
+        rpm.expandMacro("%%{load:%s}" % name)
+    rpm.addMacro("dist", ".oe2403")
+    try:
+        spec = rpm.spec(path)
+    except Exception:
+        failures += 1
+        continue
+    h = spec.sourceHeader
+    epoch = h["epoch"]
+    evr = ("%s:" % epoch if epoch is not None else "") + "%s-%s" % (h["version"], h["release"])
+    source0 = next((url for url, num, flags in spec.sources if num == 0 and flags & 1), None)
+    read[path] = [h["name"], evr, source0]
+wall = time.perf_counter() - started
+print(json.dumps({"wall": wall, "specs": len(specs), "failures": failures, "read": read}))
+"""
+
+
+def librpm_python() -> str | None:
+    """This Python when it can import ``rpm``, else the system's, else None."""
+    for python in (sys.executable, "/usr/bin/python3"):
+        probe = subprocess.run([python, "-c", "import rpm"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return python
+    return None
+
+
+def measure_librpm(specs: list[Path], *, all_macros: bool) -> dict[str, Any]:
+    """``rpm.spec()`` over ``specs`` in one process (see the module docstring)."""
+    python = librpm_python()
+    if python is None:
+        return {}
+    pattern = "macros*.oe" if all_macros else "macros.oe"
+    macro_files = [str(p) for p in sorted(OE_MACROS.glob(pattern))] if OE_MACROS.is_dir() else []
+    proc = subprocess.run(
+        [python, "-c", _LIBRPM],
+        input=json.dumps([[str(s) for s in specs], macro_files]),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def agreement(
+    steward: dict[str, list[str | None]], librpm: dict[str, list[str | None]]
+) -> tuple[int, int, list[str]]:
+    """How many specs both read, on how many they agree (name, EVR, Source0), and the first
+    differences."""
+    both = [path for path in librpm if path in steward]
+    same = 0
+    differences: list[str] = []
+    for path in both:
+        if steward[path] == librpm[path]:
+            same += 1
+        elif len(differences) < 5:
+            differences.append(f"{Path(path).name}: steward {steward[path]} librpm {librpm[path]}")
+    return len(both), same, differences
 
 
 def measure_rpmspec(specs: list[Path], *, all_macros: bool) -> dict[str, float]:
@@ -147,6 +227,7 @@ def main() -> None:
     parallel = measure_steward(args.tree, None)
     rows.append((f"steward (default, {os.cpu_count()} CPUs)", parallel))
     rpm = measure_rpmspec(sample, all_macros=args.all_macros)
+    lib = measure_librpm(sample, all_macros=args.all_macros)
 
     print()
     print(f"{'tool':34} {'specs':>7} {'wall s':>8} {'ms/spec':>8} {'pkgs/s':>9} {'peak RSS':>10}")
@@ -170,6 +251,23 @@ def main() -> None:
             print(f"(rpmspec failed on {rpm['failures']} of {rpm['specs']} sampled specs)")
     else:
         print("rpmspec not installed: no comparison")
+    if lib:
+        per_lib = lib["wall"] * 1000 / lib["specs"]
+        print(
+            f"{'librpm rpm.spec() (1 process)':34} {lib['specs']:>7} {lib['wall']:>8.2f} "
+            f"{per_lib:>8.3f} {lib['specs'] / lib['wall']:>9.0f} {'-':>10}"
+        )
+        per = single["wall"] * 1000 / single["packages"]
+        print(f"ratio librpm / steward (1 process): {per_lib / per:.1f}x faster per spec")
+        both, same, differences = agreement(single["read"], lib["read"])
+        print(
+            f"name, EVR and Source0: steward and librpm agree on {same} of {both} sampled "
+            f"specs both read (librpm failed on {lib['failures']})"
+        )
+        for line in differences:
+            print(f"  differs: {line}")
+    else:
+        print("python3-rpm not importable (by this Python or /usr/bin/python3): no librpm row")
 
 
 if __name__ == "__main__":

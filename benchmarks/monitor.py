@@ -17,6 +17,8 @@ Its CPU is not counted in a client's time, but it shares the machine's cores.
 
 Scenarios (``--scenarios``, comma-separated; default all, in this order):
 
+``realistic`` the headline: every response 50-150 ms, GitHub's quota (5,000 an hour, a 304
+              free), the quota units each tool spends counted: cold, re-check, 5% released.
 ``cold``      fresh store, no added latency (CPU-bound): Steward's throughput >= nvchecker's.
 ``latency``   fresh store, every response delayed (``--latency``, 50 ms): Steward within 15%
               of the floor N x latency / concurrency.
@@ -35,8 +37,13 @@ Scenarios (``--scenarios``, comma-separated; default all, in this order):
               server refuses nothing), the last known version is kept for the failures, and
               the exit code is 1.
 
-Peak RSS is the client process's maximum resident set (``os.wait4``); the goal is at most
-1.5x nvchecker's. Requests, 304s and bytes are counted by the fake upstream (``/_stats``,
+Every upstream list mixes in the traps of the test suite (:func:`add_traps`): pre-releases
+newer than the latest stable, GNOME odd-minor development series, placeholder tags. The
+truth is each upstream's newest stable release; "right" counts each tool's answers that
+match it. CPU is user + system seconds of the tool's process and the children it waited
+for (``os.wait4``); RSS is the peak of the summed resident sets of the process tree (sampled
+from ``/proc`` every 50 ms); the goal is at most 1.5x nvchecker's. "quota" counts the GitHub
+quota units a run spent. Requests, 304s and bytes are counted by the fake upstream (``/_stats``,
 reset before every run). "right" counts packages whose newest stable version is the one the
 generator made; "agree" counts packages where Steward and nvchecker name the same version.
 
@@ -46,8 +53,8 @@ Run it from the repository root::
     .venv/bin/python benchmarks/monitor.py --packages 500 --scenarios cold,recheck
     .venv/bin/python benchmarks/monitor.py --packages 10000 --json results.json
 
-Needs the ``dev`` extras (nvchecker 2.22, aiohttp) plus ``lxml`` and ``zstandard`` for
-nvchecker's ``rpmrepo`` source.
+Needs the ``bench`` extra (nvchecker 2.22 and its ``rpmrepo`` source's needs):
+``STEWARD_EXTRAS=dev,bench bash scripts/setup.sh``.
 """
 
 from __future__ import annotations
@@ -61,6 +68,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
@@ -72,7 +80,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
 LOOPBACK = Path(__file__).resolve().parent / "_nvchecker_loopback.py"
 PYTHON = sys.executable
-SCENARIOS = ("cold", "latency", "recheck", "released", "shared", "faults")
+SCENARIOS = ("realistic", "cold", "latency", "recheck", "released", "shared", "faults")
 MiB = 1024 * 1024
 
 #: Share of each backend family among the packages (percent).
@@ -178,9 +186,12 @@ class Package:
     steward: dict[str, Any]
     nvchecker: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
+    traps: tuple[str, ...] = ()  # see add_traps
 
     @property
     def newest(self) -> str:
+        """The truth both tools are held to: the newest stable release (no pre-release, no
+        development series, no placeholder)."""
         return next(v for v, pre in reversed(self.versions) if not pre)
 
     def release_entry(self, version: str, pre: bool = False) -> Any:
@@ -382,9 +393,41 @@ def make_package(family: str, names: Names, rng: random.Random) -> Package:
         raise ValueError(family)
     stable = [v for v, pre in versions if not pre]
     packaged = stable[-1 - min(len(stable) - 1, rng.choice((0, 1, 1, 2, 2, 3, 4, 5)))]
+    traps = add_traps(family, versions, rng)
     return Package(
-        name, family, server, kind, project, prefix, versions, packaged, steward, nvchecker, options
-    )
+        name, family, server, kind, project, prefix, versions, packaged, steward, nvchecker,
+        options, traps,
+    )  # fmt: skip
+
+
+#: The pre-release spelling of each family's upstream (see _pre).
+_PRE_STYLE = {
+    "github-tags": "tag", "github-releases": "tag", "gitlab": "tag", "pypi": "pep440",
+    "npm": "semver", "crates": "semver", "rubygems": "gem",
+}  # fmt: skip
+
+
+def add_traps(family: str, versions: list[tuple[str, bool]], rng: random.Random) -> tuple[str, ...]:
+    """Append the traps of the test suite to some upstreams (in place), so that "newest"
+    and "newest stable" differ: a pre-release newer than the latest stable (15% of the
+    families that have them), a GNOME development (odd-minor) series after the latest
+    stable one (30% of GNOME modules), a placeholder tag ``9999`` (5% of GitHub tag lists).
+    The newest stable release stays the truth."""
+    traps: list[str] = []
+    last = next(v for v, pre in reversed(versions) if not pre)
+    parts = last.split(".")
+    if family in _PRE_STYLE and len(parts) == 3 and rng.random() < 0.15:
+        major, minor = int(parts[0]), int(parts[1]) + 1
+        versions.append((_pre(major, minor, _PRE_STYLE[family], 1), True))
+        traps.append("pre-release newer than the latest stable")
+    if family == "gnome" and rng.random() < 0.3:
+        minor = int(parts[1]) + 1
+        versions += [(f"3.{minor}.{p}", True) for p in (1, 2)]
+        traps.append("odd-minor development series")
+    if family == "github-tags" and rng.random() < 0.05:
+        versions.insert(rng.randrange(len(versions)), ("9999", True))
+        traps.append("placeholder tag")
+    return tuple(traps)
 
 
 def make_packages(count: int, rng: random.Random) -> list[Package]:
@@ -684,26 +727,82 @@ class Run:
 
     tool: str
     wall: float
-    rss_mib: float
+    rss_mib: float  # peak of the summed resident sets of the process and its descendants
     exit_code: int
     stats: dict[str, Any]
     stdout: Path
     stderr: Path
+    cpu: float = 0.0  # user + system seconds, the children it waited for included
 
 
 def measure(
     tool: str, argv: list[str], env: dict[str, str], up: Upstreams, out: Path, cwd: Path
 ) -> Run:
-    """Run ``argv`` once from a reset fake upstream; wall time, peak RSS, server counters."""
+    """Run ``argv`` once from a reset fake upstream: wall time, CPU time (user + system, its
+    children included, from ``os.wait4``), the peak of the process tree's summed RSS, and the
+    server's counters."""
     up.reset()
     stdout, stderr = out.with_suffix(".out"), out.with_suffix(".err")
     with open(stdout, "wb") as so, open(stderr, "wb") as se:
         started = time.monotonic()
         proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=so, stderr=se)
+        sampler = TreeRss(proc.pid)
+        sampler.start()
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - started
+        sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(tool, wall, usage.ru_maxrss / 1024, proc.returncode, up.stats(), stdout, stderr)
+    # The sampler can miss a spike between samples; no tree is smaller than its largest process.
+    rss = max(sampler.peak_kib, usage.ru_maxrss) / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(tool, wall, rss, proc.returncode, up.stats(), stdout, stderr, cpu)
+
+
+class TreeRss(threading.Thread):
+    """Samples the summed resident set of a process and all its descendants (``/proc``)."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_kib = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            self.peak_kib = max(self.peak_kib, tree_rss_kib(self.pid))
+            self._done.wait(self.interval)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def tree_rss_kib(root: int) -> int:
+    """VmRSS of ``root`` and every process descended from it, in KiB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status", encoding="ascii", errors="replace") as f:
+                text = f.read()
+        except OSError:
+            continue
+        pid, ppid, kib = int(entry.name), 0, 0
+        for line in text.splitlines():
+            if line.startswith("PPid:"):
+                ppid = int(line.split()[1])
+            elif line.startswith("VmRSS:"):
+                kib = int(line.split()[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = kib
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
 
 
 class Clients:
@@ -981,6 +1080,9 @@ def run_scenarios(args: argparse.Namespace, workdir: Path) -> Report:
         cold_rss: float | None = None
         wanted = args.scenarios
 
+        if "realistic" in wanted:
+            run_realistic(report, main, packages, expected, up, args, rng)
+
         if "cold" in wanted:
             # The first cold run's store is the main one, which the re-checks start from.
             s, v, walls = repeat_pair(
@@ -1140,6 +1242,64 @@ def run_scenarios(args: argparse.Namespace, workdir: Path) -> Report:
     return report
 
 
+def run_realistic(
+    report: Report,
+    main: Clients,
+    packages: Sequence[Package],
+    expected: dict[str, str],
+    up: Upstreams,
+    args: argparse.Namespace,
+    rng: random.Random,
+) -> None:
+    """The headline: what a real network decides. Every response takes 50-150 ms
+    (``--realistic-latency``), GitHub has its quota of 5,000 requests an hour
+    (``--github-quota``; a 304 costs nothing), and the quota units each tool spends are
+    counted: a cold scan, a re-check with nothing changed, and one after 5% released.
+    Both tools start from nothing (Steward: a new store, no parsed-tree cache)."""
+    low, high = (float(x) for x in args.realistic_latency.split(","))
+    up.each("POST", "/_faults", {"faults": {"latency": low, "latency_max": high}})
+    up.admin("github", "POST", "/_quota", {"kind": "github", "limit": args.github_quota,
+                                             "window": 3600})  # fmt: skip
+    db = main.db("realistic")
+    n = len(packages)
+    where = (
+        f"{low * 1000:.0f}-{high * 1000:.0f} ms per response, GitHub quota {args.github_quota}/h"
+    )
+    try:
+        _say(f"realistic: cold ({where}); steward")
+        s = main.steward(db, cold=True)
+        _say("realistic: cold; nvchecker")
+        v = main.nvchecker()
+        answers = compare(packages, expected, main.steward_versions(s), main.nvchecker_versions())
+        pair(report, "realistic cold", s, v, n, answers, where)
+        _say("realistic: re-check; steward")
+        s = main.steward(db)
+        _say("realistic: re-check; nvchecker")
+        v = main.nvchecker(fresh=False)
+        answers = compare(packages, expected, main.steward_versions(s), main.nvchecker_versions())
+        pair(report, "realistic re-check", s, v, n, answers, "nothing changed")
+        changed = rng.sample(list(packages), max(1, n * 5 // 100))
+        for pkg in changed:
+            new = bump(expected[pkg.name], pkg.family)
+            up.release(pkg, new)
+            pkg.versions.append((new, False))
+            expected[pkg.name] = new
+        _say(f"realistic: {len(changed)} upstreams released; steward")
+        s = main.steward(db)
+        _say("realistic: 5% released; nvchecker")
+        v = main.nvchecker(fresh=False)
+        answers = compare(packages, expected, main.steward_versions(s), main.nvchecker_versions())
+        pair(report, "realistic 5% released", s, v, n, answers, f"{len(changed)} released")
+        report.goal(
+            s.stats["quota_used"] <= v.stats["quota_used"],
+            f"realistic: Steward's re-check after 5% released spends no more GitHub quota "
+            f"than nvchecker's: {s.stats['quota_used']} vs {v.stats['quota_used']} units",
+        )
+    finally:
+        up.each("POST", "/_faults", {"faults": None})
+        up.admin("github", "POST", "/_quota", {"kind": "github", "limit": None})
+
+
 def run_faults(
     report: Report,
     main: Clients,
@@ -1265,10 +1425,12 @@ def print_report(report: Report, args: argparse.Namespace, seconds: float) -> No
         "scenario",
         "tool",
         "wall s",
+        "CPU s",
         "pkg/s",
         "RSS MiB",
         "requests",
         "304s",
+        "quota",
         "MiB",
         "exit",
         "versions",
@@ -1282,10 +1444,12 @@ def print_report(report: Report, args: argparse.Namespace, seconds: float) -> No
                 row.scenario,
                 row.run.tool,
                 f"{row.run.wall:.2f}",
+                f"{row.run.cpu:.2f}",
                 f"{row.packages / row.run.wall:.0f}",
                 f"{row.run.rss_mib:.0f}",
                 str(st["requests"]),
                 str(st["not_modified"]),
+                str(st["quota_used"]),
                 f"{st['bytes'] / MiB:.1f}",
                 str(row.run.exit_code),
                 row.answers,
@@ -1303,7 +1467,7 @@ def print_report(report: Report, args: argparse.Namespace, seconds: float) -> No
     for i, r in enumerate(table):
         print(
             "  ".join(
-                cell.ljust(w) if j in (0, 1, 9, 10) else cell.rjust(w)
+                cell.ljust(w) if j in (0, 1, 11, 12) else cell.rjust(w)
                 for j, (cell, w) in enumerate(zip(r, widths, strict=True))
             ).rstrip()
         )
@@ -1364,6 +1528,17 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
         help="size of the one huge body in the faults scenario (80 MiB)",
     )
     parser.add_argument("--latency", type=float, default=0.05, help="latency scenario (0.05 s)")
+    parser.add_argument(
+        "--realistic-latency",
+        default="0.05,0.15",
+        help="realistic scenario: each response's delay, uniform between LOW,HIGH s (0.05,0.15)",
+    )
+    parser.add_argument(
+        "--github-quota",
+        type=int,
+        default=5000,
+        help="realistic scenario: GitHub requests an hour (5000, an authenticated token's)",
+    )
     parser.add_argument(
         "--repeat",
         type=int,
@@ -1437,7 +1612,9 @@ def main(argv: Iterable[str] | None = None) -> int:
                             "scenario": r.scenario,
                             "tool": r.run.tool,
                             "wall": r.run.wall,
+                            "cpu": r.run.cpu,
                             "rss_mib": r.run.rss_mib,
+                            "quota_used": r.run.stats["quota_used"],
                             "exit": r.run.exit_code,
                             "requests": r.run.stats["requests"],
                             "not_modified": r.run.stats["not_modified"],

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(rpm python3-rpm git patch subversion mercurial xz-utils bzip2 gnupg gpgv ca-certificates gcc make debugedit elfutils abigail-tools file cpio openssl)
+SYSTEM_PACKAGES=(rpm python3-rpm git patch subversion mercurial xz-utils bzip2 zstd gnupg gpgv ca-certificates gcc make debugedit elfutils abigail-tools file cpio openssl)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
@@ -34,12 +34,15 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
-# Reinstall only when the dependency list changed since the last successful install.
+# Reinstall only when the dependency list or its lock changed since the last install.
+# constraints.txt (written by scripts/lock.sh) pins every package, so CI is reproducible.
+# STEWARD_EXTRAS adds extras: STEWARD_EXTRAS=dev,bench for the benchmarks' nvchecker.
+extras="${STEWARD_EXTRAS:-dev}"
 stamp=.venv/.steward-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)-$extras
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "steward setup: installing Steward and its Python dependencies into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  .venv/bin/python -m pip install -q --upgrade pip -c constraints.txt
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".[$extras]"
   echo "$want" > "$stamp"
 fi

@@ -1,4 +1,4 @@
-"""Garbage-collector settings for Steward's batch processes (a check run and its writer)."""
+"""Garbage-collector settings for Steward's batch processes (a check run)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ The configuration file is looked up in order: an explicit ``--config FILE``, the
 (``~/.config/steward/config.toml``). The first that is named or exists is read; every key
 is optional and command-line options win. A ``steward.toml`` in the working directory is
 *not* read: a package tree keeps its own ``steward.toml``, and a tree is untrusted input
-(see :func:`load_tree_config`), so ``cd hostile-tree && steward check .`` must not let the
+(see :func:`parse_tree_config`), so ``cd hostile-tree && steward check .`` must not let the
 tree choose the network, the store or the credentials.
 
 Every key has a type that is checked (``allow_private = "false"`` is an error, not a true
@@ -20,6 +20,9 @@ type and the closest known key. ``docs/configuration.md`` lists every key.
     policy = "latest"                # latest, same-major, same-minor, pinned
     packager = "Jane Doe <jane@example.org>"   # author of upgrade commits and changelogs
     tree_cache = true                # reuse unchanged packages' parsed specs between runs
+
+    [build]
+    builder = "local"                # build backend (steward.upgrade.builders): local rpmbuild
 
     [network]
     concurrency = 32                 # requests in flight, all hosts together
@@ -59,6 +62,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 __all__ = [
     "DEFAULT_PROFILE",
     "TREE_FILE",
+    "BuildSettings",
     "Config",
     "ConfigError",
     "Defaults",
@@ -67,8 +71,8 @@ __all__ = [
     "UpstreamSettings",
     "config_paths",
     "load_config",
-    "load_tree_config",
     "parse_config",
+    "parse_tree_config",
     "setting_origins",
 ]
 
@@ -133,6 +137,15 @@ class NetworkSettings(_Section):
         return value.expanduser() if value is not None else None
 
 
+class BuildSettings(_Section):
+    """``[build]``: how ``steward upgrade`` builds."""
+
+    builder: str = Field(
+        "local",
+        description="Build backend, a module of steward.upgrade.builders (local: host rpmbuild).",
+    )
+
+
 class UpstreamSettings(_Section):
     """``[upstream]``: where backends send their requests."""
 
@@ -152,6 +165,7 @@ class _ConfigFile(_Section):
     defaults: Defaults = Field(default_factory=Defaults)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     upstream: UpstreamSettings = Field(default_factory=UpstreamSettings)
+    build: BuildSettings = Field(default_factory=BuildSettings)
     packages: PackageTables = Field(
         default_factory=dict, description="[packages.NAME]: per-package upstream tables."
     )
@@ -185,6 +199,10 @@ class Config(_ConfigFile):
     @property
     def tree_cache(self) -> bool:
         return self.defaults.tree_cache
+
+    @property
+    def builder(self) -> str:
+        return self.build.builder
 
     @property
     def base_urls(self) -> Mapping[str, str]:
@@ -245,6 +263,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read configuration {path}: {exc}") from exc
+    except RecursionError:  # tomllib recurses into nested arrays
+        raise ConfigError(f"cannot read configuration {path}: nested too deeply") from None
 
 
 def setting_origins(config: Config) -> Iterator[tuple[str, Any, str]]:
@@ -252,7 +272,7 @@ def setting_origins(config: Config) -> Iterator[tuple[str, Any, str]]:
     value, ``env $NAME`` or ``default``. ``[packages]`` is one entry."""
     raw = _read_toml(config.path) if config.path is not None else {}
     origin_file = str(config.path)
-    for section in ("defaults", "network", "upstream"):
+    for section in ("defaults", "network", "upstream", "build"):
         model = getattr(config, section)
         given = raw.get(section, {})
         for name in type(model).model_fields:
@@ -292,16 +312,21 @@ class TreeConfig(_Section):
     packages: PackageTables = Field(default_factory=dict)
 
 
-def load_tree_config(tree: Path | str) -> TreeConfig:
-    """The package tables of ``<tree>/steward.toml`` (empty when there is none).
+def parse_tree_config(text: str, path: Path | str) -> TreeConfig:
+    """The package tables of a tree's ``steward.toml`` (``text``, read from ``path``).
 
     The tree is untrusted: a file that tries to set the network, the store, the
     credentials or local paths is refused with :class:`ConfigError` naming file and key.
+    (Reading the file safely, a regular file inside the tree, is the caller's:
+    :func:`steward.upstream.resolve.load_package_configs`.)
     """
-    path = Path(tree) / TREE_FILE
-    if not path.is_file():
-        return TreeConfig()
-    data = _read_toml(path)
+    path = Path(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    except RecursionError:  # tomllib recurses into nested arrays
+        raise ConfigError(f"cannot read {path}: nested too deeply") from None
     for key in data:
         if key in TREE_TABLES:
             continue

@@ -118,8 +118,7 @@ def test_console_script_runs(tmp_path: Path) -> None:
     assert len(json.loads(proc.stdout)["packages"]) == 2
 
 
-def test_console_script_check_exits_2_on_a_store_error_with_its_message(tmp_path: Path) -> None:
-    # `steward check` leaves without interpreter teardown: the code and message must survive.
+def test_console_script_check_exits_3_on_a_store_error_with_its_message(tmp_path: Path) -> None:
     tree = make_tree(tmp_path / "tree")
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
@@ -130,33 +129,18 @@ def test_console_script_check_exits_2_on_a_store_error_with_its_message(tmp_path
         text=True,
         env={**os.environ, "COLUMNS": "200"},
     )
-    assert proc.returncode == 2, proc.stderr
+    assert proc.returncode == 3, proc.stderr  # a runtime failure, not a usage error
     assert "store" in proc.stderr.lower()
 
 
-@pytest.mark.parametrize(
-    ("code", "status", "stderr"), [("None", 0, ""), ("3", 3, ""), ("'bye'", 1, "bye\n")]
-)
-def test_leaving_without_teardown_keeps_sys_exit_semantics(
-    code: str, status: int, stderr: str
-) -> None:
-    program = f"from steward.cli.entry import _leave; print('out', end=''); _leave({code})"
-    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
-    assert (proc.returncode, proc.stdout, proc.stderr) == (status, "out", stderr)
-
-
-@pytest.mark.parametrize("writer", ["process", "thread"])
-def test_check_with_a_store_that_cannot_open_is_a_usage_error(
-    tmp_path: Path, writer: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("STEWARD_WRITER", writer)
+def test_check_with_a_store_that_cannot_open_is_a_runtime_failure(tmp_path: Path) -> None:
     tree = make_tree(tmp_path / "tree")
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
     result = runner.invoke(
         app, ["check", str(tree), "--db", str(blocked / "sub" / "store.db")], env={"COLUMNS": "200"}
     )
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     assert "store" in result.output.lower(), result.output
 
 

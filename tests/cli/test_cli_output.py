@@ -259,6 +259,10 @@ def test_ctrl_c_during_check_says_how_much_is_stored_and_exits_130(tmp_path: Pat
     ), stderr
     stored = int(last.split()[1])
     assert 0 < stored < count
+    with Store.open(db) as store:  # the count said is what the store holds, all committed
+        run = store.unfinished_run(tree_key(tree))
+        assert run is not None
+        assert len(store.done_in_run(run.id)) == stored
 
 
 def test_progress_lines_come_every_interval_even_while_nothing_finishes() -> None:

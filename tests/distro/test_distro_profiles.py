@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from envneeds import needs
 
 from steward.distro.profiles import (
     Profile,
@@ -202,7 +203,7 @@ def test_missing_macro_file_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
     assert [d.code for d in profile.diagnostics()] == ["missing-macro-file"]
 
 
-@pytest.mark.skipif(not Path("/usr/lib/rpm/macros").is_file(), reason="no host rpm macros")
+@needs(Path("/usr/lib/rpm/macros").is_file(), "no host rpm macros")
 def test_host_macros_are_read_before_the_profile_files(tmp_path: Path) -> None:
     (tmp_path / "mine.macros").write_text("%_vendor mine\n")
     profile = Profile.from_files("host", [tmp_path / "mine.macros"], host_macros=True)
@@ -222,7 +223,7 @@ def test_profile_pickles_without_its_engine() -> None:
 # --- the real openEuler macro files ------------------------------------------------------
 
 
-@pytest.mark.skipif(not REAL_OPENEULER_MACROS.is_dir(), reason="no ../shared/data/rpm-macros")
+@needs(REAL_OPENEULER_MACROS.is_dir(), "no ../shared/data/rpm-macros")
 def test_real_openeuler_macro_files_load_without_running_code(tmp_path: Path) -> None:
     files = sorted(REAL_OPENEULER_MACROS.glob("macros*.oe"))
     assert len(files) == 5
@@ -245,7 +246,7 @@ def test_real_openeuler_macro_files_load_without_running_code(tmp_path: Path) ->
     assert {"unexpanded-shell", "unexpanded-lua"} <= {d.code for d in engine.diagnostics}
 
 
-@pytest.mark.skipif(not REAL_OPENEULER_MACROS.is_dir(), reason="no ../shared/data/rpm-macros")
+@needs(REAL_OPENEULER_MACROS.is_dir(), "no ../shared/data/rpm-macros")
 def test_real_openeuler_package_help_agrees_with_the_steward_profile() -> None:
     real = Profile.from_files(
         "real", sorted(REAL_OPENEULER_MACROS.glob("macros*.oe")), dist=".oe2403"

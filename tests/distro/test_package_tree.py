@@ -173,7 +173,8 @@ def test_unreadable_yaml_keeps_the_package(tmp_path: Path) -> None:
 def test_metadata_problems_bubble_up(tmp_path: Path) -> None:
     make_package(tmp_path, "pkg", yaml="version_control: meatcpan\nsrc_repo: x\nseperator: .\n")
     record = load_tree(tmp_path)["pkg"]
-    assert record.problem_codes() == ("misspelled-key", "unknown-kind")
+    assert record.problem_codes() == ("distro-spelling", "unknown-kind")
+    assert [p.severity for p in record.problems] == ["info", "warning"]
     assert record.upstream is not None and record.upstream.kind is UpstreamKind.METACPAN
 
 

@@ -129,6 +129,9 @@ class Faults:
 
     #: Seconds added to every response, applied with ``asyncio.sleep``.
     latency: float = 0.0
+    #: Above ``latency``: each response's delay is drawn uniformly between the two, as a
+    #: real network's round trips and server times vary.
+    latency_max: float = 0.0
     #: Never answer (the handler waits until the server stops or ``hang_seconds`` pass).
     hang: bool = False
     #: Send headers and half the body, then stall.

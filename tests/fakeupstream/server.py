@@ -16,6 +16,7 @@ import collections
 import contextlib
 import http
 import json
+import random
 import re
 import signal
 import sys
@@ -57,6 +58,9 @@ ROUTERS: dict[str, Callable[[Project], dict[str, Endpoint]]] = {
 
 #: Owner/repo on these forges is case-insensitive.
 CASE_INSENSITIVE = frozenset({"github", "gitee", "gitea"})
+
+#: Draws the delays of ``Faults.latency_max`` (seeded: two runs see the same sequence).
+_JITTER = random.Random(7)
 
 #: Which API family an unrouted path belongs to (for 404 bodies, quotas and stats).
 _PREFIX_KINDS = (
@@ -773,7 +777,9 @@ class FakeUpstream:
     ) -> tuple[web.StreamResponse, int]:
         faults = self._faults_for(path, endpoint)
         if faults is not None:
-            if faults.latency > 0:
+            if faults.latency_max > faults.latency:
+                await asyncio.sleep(_JITTER.uniform(faults.latency, faults.latency_max))
+            elif faults.latency > 0:
                 await asyncio.sleep(faults.latency)
             early = await self._inject(request, path, faults)
             if early is not None:

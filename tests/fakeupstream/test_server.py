@@ -673,3 +673,16 @@ def test_command_line_serves_a_seed(how: str, tmp_path: Path) -> None:
 def test_refuses_non_loopback_bind() -> None:
     with pytest.raises(ValueError, match="loopback"):
         FakeUpstream(host="0.0.0.0")
+
+
+def test_latency_max_spreads_each_responses_delay_between_the_bounds(
+    upstream: FakeUpstream, client: httpx.Client
+) -> None:
+    upstream.add_project("pypi", "varied", ["1.0"], faults=Faults(latency=0.05, latency_max=0.15))
+    delays = []
+    for _ in range(6):
+        started = time.monotonic()
+        assert client.get("/pypi/varied/json").status_code == 200
+        delays.append(time.monotonic() - started)
+    assert min(delays) >= 0.05
+    assert max(delays) - min(delays) > 0.005  # drawn, not one fixed delay

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pytest
+from envneeds import skip_environment
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 
@@ -92,9 +93,9 @@ def librpm() -> Librpm:
             check=False,
         )
     except OSError as error:
-        pytest.skip(f"librpm oracle unavailable: cannot run {SYSTEM_PYTHON}: {error}")
+        skip_environment(f"librpm oracle unavailable: cannot run {SYSTEM_PYTHON}: {error}")
     if probe.returncode != 0:
-        pytest.skip(
+        skip_environment(
             f"librpm oracle unavailable: {SYSTEM_PYTHON} cannot import rpm (install python3-rpm)"
         )
     return Librpm(rpm_version=probe.stdout.strip())

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
 
+from envneeds import skip_environment
+
 RPMSPEC = "rpmspec"
 
 #: Defines passed on every run (before the caller's), so results do not depend on the
@@ -321,6 +323,9 @@ def read_corpus_options(spec_path: Path) -> CorpusOptions:
 def query_corpus_spec(spec_path: Path) -> RpmspecResult:
     """Run :func:`rpmspec_query` with the options the spec's header comments declare."""
     options = read_corpus_options(spec_path)
+    missing = [str(path) for path in options.macro_files if not path.is_file()]
+    if missing:
+        skip_environment(f"macro files {', '.join(missing)} (../shared/data) are absent")
     return rpmspec_query(
         spec_path,
         macro_files=options.macro_files,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from envneeds import needs, needs_tools
 
 from steward.rpm.macros import MacroEngine
 
@@ -55,7 +55,7 @@ def test_expansion_matches_rpm(engine: MacroEngine, text: str, expected: str) ->
     assert engine.expand(text) == expected
 
 
-@pytest.mark.skipif(shutil.which("rpm") is None, reason="rpm is not installed")
+@needs_tools("rpm")
 def test_agrees_with_rpm_eval(tmp_path: Path) -> None:
     macro_file = tmp_path / "macros.test"
     macro_file.write_text(PARAMETRIC)
@@ -148,7 +148,7 @@ def test_continuation_lines_in_define_keep_newlines_drop_backslashes() -> None:
     assert m.get("multi") == "\nline1\nline2"
 
 
-@pytest.mark.skipif(not OE_MACROS.is_dir(), reason="shared openEuler macros not present")
+@needs(OE_MACROS.is_dir(), "shared openEuler macros not present")
 def test_reads_real_openeuler_macro_files_without_running_them(tmp_path: Path) -> None:
     m = MacroEngine()
     for path in sorted(OE_MACROS.iterdir()):

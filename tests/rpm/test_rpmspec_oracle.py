@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from envneeds import needs
 
 try:
     from .rpmspec_oracle import (
@@ -29,7 +30,7 @@ except ImportError:  # tests/ is not a package: pytest puts this folder on sys.p
         rpmspec_query,
     )
 
-needs_rpmspec = pytest.mark.skipif(not rpmspec_available(), reason="rpmspec is not installed")
+needs_rpmspec = needs(rpmspec_available(), "rpmspec is not installed")
 
 
 @needs_rpmspec

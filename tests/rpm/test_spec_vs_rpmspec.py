@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from envneeds import needs
 from rpmspec_oracle import (
     BASE_DEFINES,
     corpus_specs,
@@ -23,7 +24,7 @@ from rpmspec_oracle import (
 from steward.rpm.macros import MacroEngine, host_macro_files, load_files
 from steward.rpm.spec import parse_file
 
-pytestmark = pytest.mark.skipif(not rpmspec_available(), reason="rpmspec is not installed")
+pytestmark = needs(rpmspec_available(), "rpmspec is not installed")
 
 FIELDS = ("name", "epoch", "version", "release", "license", "url", "summary")
 _ENGINES: dict[tuple[str, tuple[Path, ...]], MacroEngine] = {}

@@ -3,13 +3,14 @@ user's configuration is type-checked (a string "false" never turns a guard off).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from steward.cli.main import app
-from steward.config import ConfigError, load_config, load_tree_config, parse_config
+from steward.config import ConfigError, load_config, parse_config
 from steward.upstream.resolve import PackageConfigError, load_package_configs
 
 HOSTILE_TREE_FILE = """
@@ -76,7 +77,7 @@ def test_tree_file_that_sets_the_network_is_refused_naming_file_and_table(
 def test_each_user_only_table_is_refused_in_a_tree_file(tmp_path: Path, section: str) -> None:
     (tmp_path / "steward.toml").write_text(f"[{section}]\nx = 1\n")
     with pytest.raises(ConfigError, match=rf"\[{section}\] may only be set"):
-        load_tree_config(tmp_path)
+        load_package_configs(tmp_path)
 
 
 def test_tree_package_table_may_not_choose_local_paths_or_tokens(tmp_path: Path) -> None:
@@ -84,7 +85,57 @@ def test_tree_package_table_may_not_choose_local_paths_or_tokens(tmp_path: Path)
         '[packages.hgpkg]\nsource = "hg"\nhg = "https://hg.example.org/x"\ncache_dir = "/etc"\n'
     )
     with pytest.raises(ConfigError, match=r"packages\.hgpkg\.cache_dir"):
-        load_tree_config(tmp_path)
+        load_package_configs(tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link-out"])
+def test_tree_file_that_is_not_a_regular_file_inside_the_tree_is_refused(
+    tmp_path: Path, kind: str
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    if kind == "fifo":
+        os.mkfifo(tree / "steward.toml")
+    else:
+        (tmp_path / "elsewhere.toml").write_text('[packages.x]\nsource = "pypi"\n')
+        (tree / "steward.toml").symlink_to(tmp_path / "elsewhere.toml")
+    with pytest.raises(PackageConfigError, match="FIFO" if kind == "fifo" else "outside"):
+        load_package_configs(tree)
+
+
+def test_users_package_table_wins_over_the_trees(tmp_path: Path) -> None:
+    from steward.distro.tree import load_tree
+    from steward.workflows.check import package_configs
+
+    tree = hostile_tree(tmp_path / "tree")
+    (tree / "steward.toml").write_text(
+        '[packages.jansson]\nsource = "github"\ngithub = "evil/fork"\n'
+    )
+    user = write(tmp_path, '[packages.jansson]\nsource = "github"\ngithub = "akheron/jansson"\n')
+    tables = package_configs(load_tree(tree, jobs=1), parse_config(user))
+    assert tables["jansson"]["github"] == "akheron/jansson"
+
+
+def test_inventory_with_a_broken_user_configuration_prints_one_clean_line(
+    tmp_path: Path, isolated: Path
+) -> None:
+    (isolated / "steward").mkdir()
+    (isolated / "steward" / "config.toml").write_text("[defaults\n")
+    tree = hostile_tree(tmp_path / "tree")
+    for command in (["inventory", str(tree)], ["spec", str(tree / "jansson" / "jansson.spec")]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert "cannot read configuration" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_tree_file_nested_too_deeply_is_a_clear_error(tmp_path: Path) -> None:
+    depth = 5000
+    (tmp_path / "steward.toml").write_text(
+        '[packages.x]\nsource = "pypi"\nv = ' + "[" * depth + "]" * depth + "\n"
+    )
+    with pytest.raises(PackageConfigError, match="nested too deeply"):
+        load_package_configs(tmp_path)
 
 
 def test_tree_file_with_only_package_tables_is_read(tmp_path: Path) -> None:
@@ -97,7 +148,7 @@ def test_tree_file_with_only_package_tables_is_read(tmp_path: Path) -> None:
 def test_tree_file_with_an_unknown_table_names_it_with_a_suggestion(tmp_path: Path) -> None:
     (tmp_path / "steward.toml").write_text('[pakages.jansson]\nsource = "github"\n')
     with pytest.raises(ConfigError, match=r"unknown key 'pakages'; did you mean 'packages'"):
-        load_tree_config(tmp_path)
+        load_package_configs(tmp_path)
 
 
 def test_check_of_a_hostile_tree_stops_with_a_clear_error(

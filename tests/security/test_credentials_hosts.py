@@ -101,3 +101,23 @@ def test_key_file_idn_host_matches_its_punycode(tmp_path: Path) -> None:
     path.write_text('"bücher.example" = "idn"\n')
     path.chmod(0o600)
     assert Credentials.from_file(path).for_host("xn--bcher-kva.example") == Token("idn")
+
+
+def test_check_with_an_ambiguous_token_variable_stops_with_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from steward.cli.main import app
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.spec").write_text("Name: a\nVersion: 1\nRelease: 1\nSummary: s\nLicense: MIT\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("STEWARD_CONFIG", raising=False)
+    monkeypatch.setenv("STEWARD_TOKEN_GITHUB___COM", SECRET)
+    monkeypatch.setenv("STEWARD_WRITER", "thread")
+    result = CliRunner().invoke(app, ["check", str(tree), "--db", str(tmp_path / "s.db")])
+    assert result.exit_code == 2, result.output
+    assert "STEWARD_TOKEN_GITHUB___COM" in result.output
+    assert SECRET not in result.output

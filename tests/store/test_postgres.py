@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from envneeds import require_module, skip_environment
 from sqlalchemy import text
 
 # Imported from the neighbouring module (pytest puts this folder on sys.path), so that the
@@ -20,7 +21,7 @@ from test_store import StoreContract, big_batch
 from steward.store import Store, StoreError
 from steward.store.db import SCHEMA_REVISION
 
-psycopg = pytest.importorskip("psycopg", reason="psycopg 3 is not installed")
+psycopg = require_module("psycopg")
 
 SERVER = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
 TABLES = "upstream_releases, package_checks, upstreams, runs, http_cache"
@@ -32,7 +33,7 @@ def database_url() -> Iterator[str]:
     try:
         admin = psycopg.connect(SERVER, autocommit=True)
     except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server on 127.0.0.1:5432 to test against: {exc}")
+        skip_environment(f"no PostgreSQL server on 127.0.0.1:5432 to test against: {exc}")
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         try:

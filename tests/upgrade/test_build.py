@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from buildkit import make_package, program_patch
+from envneeds import needs_tools
 
 from steward.distro.profiles import load_profile
-from steward.upgrade.build import (
-    EMPTY_RPMDB_MESSAGE,
+from steward.upgrade import builders
+from steward.upgrade.builders import (
     BuildBackend,
+    UnknownBuilderError,
+    available_builders,
+    builder_named,
+)
+from steward.upgrade.builders.local import (
+    EMPTY_RPMDB_MESSAGE,
     LocalRpmbuild,
-    UnknownBackendError,
-    available_backends,
-    backend_named,
     build_macros_text,
     host_macro_names,
     rpmdb_is_empty,
@@ -26,7 +30,7 @@ from steward.upgrade.model import BuildOutcome
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("rpmbuild") is None, reason="rpmbuild is not installed"),
+    needs_tools("rpmbuild"),
 ]
 
 SPEC_HEAD = """\
@@ -232,6 +236,56 @@ def test_a_failing_build_reports_rpms_error_and_the_log(
     assert str(result.log) in result.message
 
 
+# -- the build's environment -----------------------------------------------------------------
+
+SECRETS = {
+    "GITHUB_TOKEN": "ghp_secretsecretsecret",
+    "STEWARD_TOKEN_GITLAB_COM": "glpat-secretsecret",
+    "AWS_SECRET_ACCESS_KEY": "aws-secret-value",
+    "SSH_AUTH_SOCK": "/tmp/ssh-agent.sock",
+    "GIT_ASKPASS": "/usr/bin/askpass-secret",
+}
+
+
+def read_env_dump(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def assert_no_credential(env: dict[str, str]) -> None:
+    leaked = {
+        name
+        for name, value in env.items()
+        if value in SECRETS.values() or any(w in name for w in ("TOKEN", "SECRET", "PASS", "AUTH"))
+    }
+    assert not leaked, leaked
+
+
+def test_a_build_runs_the_specs_code_without_the_callers_credentials(
+    tmp_path: Path, backend: LocalRpmbuild, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    parsed, prepared = tmp_path / "parse.env", tmp_path / "prep.env"
+    spec = write_spec(
+        tmp_path / "nosy",
+        "nosy",
+        f"%prep\nenv > {prepared}\n%files\n",
+        extra=f"%global dumped %(env > {parsed})",
+    )
+
+    srpm = backend.build_srpm(spec, spec.parent, timeout=60)
+    rpms = backend.build_rpms(spec, spec.parent, timeout=60)
+
+    assert srpm.outcome is BuildOutcome.SUCCEEDED, srpm.message
+    assert rpms.outcome is BuildOutcome.SUCCEEDED, rpms.message
+    for dump in (parsed, prepared):
+        env = read_env_dump(dump)
+        assert_no_credential(env)
+        assert env["LC_ALL"] == "C" and env["PATH"]
+        # HOME is the build's own tree: no ~/.rpmmacros, no dotfiles of the user's.
+        assert Path(env["HOME"]).is_relative_to(backend.workdir)
+
+
 # -- distribution profiles -------------------------------------------------------------------
 
 
@@ -312,16 +366,36 @@ def test_build_macros_mean_to_rpm_what_the_profile_files_mean(tmp_path: Path) ->
 # -- registry --------------------------------------------------------------------------------
 
 
-def test_backends_are_found_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    local = backend_named("local", profile=None, workdir=tmp_path)
+def test_backends_are_found_by_name(tmp_path: Path) -> None:
+    local = builder_named("local", profile=None, workdir=tmp_path)
     assert isinstance(local, LocalRpmbuild) and isinstance(local, BuildBackend)
-    assert local.name == "local"
+    assert local.name == "local" and "local" in available_builders()
 
-    from steward.upgrade import build
+    with pytest.raises(UnknownBuilderError, match=r"unknown build backend 'koji'.*local"):
+        builder_named("koji", profile=None, workdir=tmp_path)
 
-    monkeypatch.setitem(build._REGISTRY, "copr", lambda **options: local)
-    assert "copr" in available_backends()
-    assert backend_named("copr") is local
 
-    with pytest.raises(UnknownBackendError, match=r"unknown build backend 'koji'.*local"):
-        backend_named("koji")
+def test_a_backend_is_added_by_adding_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "remote.py").write_text(
+        "from steward.upgrade.builders.local import LocalRpmbuild\n"
+        "NAME = 'remote'\n"
+        "class Remote(LocalRpmbuild):\n"
+        "    name = NAME\n"
+        "def make(profile, workdir):\n"
+        "    return Remote(profile, workdir)\n"
+    )
+    (folder / "notes.py").write_text('"""Not a backend: no NAME, no make."""\n')
+    monkeypatch.setattr(builders, "__path__", [*builders.__path__, str(folder)])
+    builders._modules.cache_clear()
+    try:
+        assert available_builders() == ["local", "remote"]
+        assert builder_named("remote", profile=None, workdir=tmp_path).name == "remote"
+    finally:
+        monkeypatch.undo()
+        builders._modules.cache_clear()
+        sys.modules.pop("steward.upgrade.builders.remote", None)
+        sys.modules.pop("steward.upgrade.builders.notes", None)

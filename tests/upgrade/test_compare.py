@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
 from buildkit import make_package
+from envneeds import needs_tools
 
 from steward.distro.tree import Distro, load_tree
-from steward.upgrade.build import LocalRpmbuild
+from steward.upgrade.builders.local import LocalRpmbuild
 from steward.upgrade.compare import (
     _read_cpio,
     abidiff_verdict,
@@ -24,9 +24,7 @@ from steward.upgrade.model import BuildOutcome, UpgradeError
 TOOLS = ("rpmbuild", "rpm2cpio", "eu-readelf", "abidiff")
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        any(shutil.which(t) is None for t in TOOLS), reason=f"needs {', '.join(TOOLS)}"
-    ),
+    needs_tools(*TOOLS),
 ]
 
 Built = dict[str, tuple[Path, ...]]

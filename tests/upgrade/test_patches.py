@@ -17,13 +17,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from envneeds import needs_tools, skip_environment
 
 from steward.rpm import parse_file
 from steward.rpm.model import Spec
 from steward.upgrade.model import PatchTriage, PatchVerdict, UpgradeError
 from steward.upgrade.patches import STRIP_BASENAME, drop_upstreamed, triage_patches
 
-pytestmark = pytest.mark.skipif(shutil.which("patch") is None, reason="needs GNU patch")
+pytestmark = needs_tools("patch")
 
 # The old release's src/main.c; the patches below were written against it.
 OLD = "".join(f"line {n} = original\n" for n in range(1, 13))
@@ -367,7 +368,7 @@ def test_compressed_patches_are_checked_decompressed(
 ) -> None:
     if compress is None:
         if shutil.which("zstd") is None:
-            pytest.skip("zstd is not installed")
+            skip_environment("zstd is not installed")
         data = subprocess.run(
             ["zstd", "-q", "-c"], input=FIX_LINE_5.encode(), capture_output=True, check=True
         ).stdout
@@ -405,7 +406,7 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@needs_tools("git")
 def test_binary_git_patch_is_checked_with_git_apply(tmp_path: Path) -> None:
     repo = tmp_path / "upstream"
     repo.mkdir()

@@ -297,3 +297,22 @@ def test_cli_dry_run_changes_nothing(tmp_path: Path) -> None:
     assert "greeter-1.1.tar.gz" in proc.stdout
     assert snapshot(repo) == before
     assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_configured_builder_fails_the_build_step_and_names_the_key(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path / "repo", [("greeter", "1.0", "program")])
+    before = snapshot(repo)
+    with FakeUpstream() as up:
+        serve(up, tmp_path, "greeter", "1.1", "program")
+        path = config_for(tmp_path, up)
+        path.write_text(path.read_text() + '[build]\nbuilder = "koji"\n')
+        config = load_config(path)
+        record = load_package(repo / "greeter")
+        outcome = run_upgrade(record, load_tree(repo).profile, config, options(tmp_path, "1.1"))
+    report = outcome.report
+    assert report.failed_step == "build"
+    assert str(path) in (report.error or "") and "[build] builder" in (report.error or "")
+    assert "'koji'" in (report.error or "") and "available: local" in (report.error or "")
+    assert snapshot(repo) == before

@@ -92,11 +92,9 @@ def test_check_gives_the_right_answer_for_every_example_package(tmp_path: Path) 
         } == {k: v[1] for k, v in EXPECTED.items()}
 
 
-@pytest.mark.parametrize("writer", ["process", "thread"])
-def test_cli_check_then_outdated(tmp_path: Path, writer: str) -> None:
+def test_cli_check_then_outdated(tmp_path: Path) -> None:
     steward = Path(sys.executable).with_name("steward")
     env = {**os.environ, "STEWARD_DB": str(tmp_path / "cli.sqlite"), "COLUMNS": "200"}
-    env["STEWARD_WRITER"] = writer  # the store written from its own process, or a thread
     with example_upstream(tmp_path / "up") as up:
         env["STEWARD_CONFIG"] = str(up.config_path)
         check = subprocess.run(

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from envneeds import skip_environment
 
 import steward.upstream.recommend as recommend_module
 from steward.upstream.recommend import (
@@ -334,7 +335,7 @@ def _dated_tags(document: dict[str, Any]) -> list[tuple[str, dt.datetime | None]
 
 def _real_files() -> Iterator[tuple[str, dict[str, Any]]]:
     if not UPSTREAM_INFO.is_dir():
-        pytest.skip(f"real data not found at {UPSTREAM_INFO}")
+        skip_environment(f"real data not found at {UPSTREAM_INFO}")
     for path in sorted(UPSTREAM_INFO.glob("*.yaml")):
         document = _load(path)
         if document and document.get("git_tag"):
@@ -344,7 +345,7 @@ def _real_files() -> Iterator[tuple[str, dict[str, Any]]]:
 def _real(name: str) -> tuple[TagRules, list[Release]]:
     path = UPSTREAM_INFO / f"{name}.yaml"
     if not path.is_file():
-        pytest.skip(f"real data not found at {path}")
+        skip_environment(f"real data not found at {path}")
     document = _load(path)
     assert document is not None
     rules = TagRules.from_mapping(document, package_name=name)

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from envneeds import needs_shared
 
 from steward.distro.metadata import load_upstream_info, parse_upstream_info
 from steward.upstream.resolve import (
@@ -177,7 +178,7 @@ def test_package_configs_from_tree_file(tmp_path: Path) -> None:
         load_package_configs(tmp_path)
 
 
-@pytest.mark.skipif(not UPSTREAM_INFO.is_dir(), reason="shared upstream-info not present")
+@needs_shared("upstream-info")
 def test_every_real_metadata_file_maps_to_a_backend_or_a_clear_reason() -> None:
     outcomes: Counter[str] = Counter()
     for path in sorted(UPSTREAM_INFO.glob("*.yaml")):

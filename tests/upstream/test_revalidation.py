@@ -346,37 +346,6 @@ def test_answers_memoised_by_an_older_steward_are_dropped() -> None:
     assert list(state.memo) == ["new"]
 
 
-def test_releases_go_to_the_store_writer_as_their_memo_text() -> None:
-    import datetime as dt
-    import pickle
-
-    from steward.store.records import CheckRecord
-    from steward.upstream.sources.base import Upstream
-    from steward.upstream.state import StoredReleases
-
-    when = dt.datetime(2024, 5, 1, 12, 30, tzinfo=dt.UTC)
-    releases = (
-        Release("v1.0", "1.0", when, "https://x/1.0", False),
-        Release("v1.1-rc1", "1.1-rc1", None, None, True),
-        Release("v1.1", "1.1", when + dt.timedelta(days=9, microseconds=5), None, None),
-    )
-    _, state = _memoised(releases)
-    text = state.releases_text("key")
-    assert text is not None and state.releases_text("no such key") is None
-    sent = StoredReleases.with_text(releases, text)
-    assert len(sent) == 3 and sent[2] is releases[2]  # the engine keeps its own objects
-    record = CheckRecord("/tree", "pkg", Upstream("github", "o/pkg"), "1.0", releases=sent)
-    wire = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-    assert text.encode() in wire  # the text itself travels, not a tuple per release
-    received = pickle.loads(wire)
-    assert isinstance(received.releases, StoredReleases)
-    assert received.releases._decoded is None  # decoded by the writer, when it reads them
-    assert tuple(received.releases) == releases
-    # Without a text (no memo), releases travel as tuples and read back the same.
-    plain = pickle.loads(pickle.dumps(CheckRecord("/t", "p", None, "1", releases=releases)))
-    assert plain.releases == releases
-
-
 def test_stored_states_are_zstd_and_older_zlib_ones_still_read() -> None:
     import zlib
 

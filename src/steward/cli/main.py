@@ -1,7 +1,9 @@
 """The ``steward`` command line: a thin shell over the library (Typer + Rich).
 
-Exit codes: 0 when everything went well, 1 when the work finished but found problems,
-2 for usage errors (bad options, a path that does not exist).
+Exit codes (docs/exit-codes.md): 0 when everything went well, 1 when the work finished but
+found problems, 2 for usage errors (bad options, a path that does not exist, an invalid
+configuration), 3 for runtime failures (the store cannot be opened or written, a full
+disk): those are no fault of the command line.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from steward.cli.output import (
     escape,
     out,
     print_rows,
+    runtime_error,
     stderr_is_terminal,
     table_format,
     usage_error,
@@ -52,6 +55,7 @@ app = typer.Typer(
 _emit_json = emit_json
 _escape = escape
 _usage_error = usage_error
+_runtime_error = runtime_error
 _stderr_is_terminal = stderr_is_terminal
 
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
@@ -237,15 +241,19 @@ def spec(
 ) -> None:
     """Show what Steward reads from one spec file, without running any of it."""
     from steward.cli.convert import spec_document
+    from steward.distro.files import UnsafeFile
     from steward.distro.profiles import ProfileError, load_profile
-    from steward.rpm.spec import parse_file
+    from steward.distro.tree import parse_spec_file
 
     try:
         engine = load_profile(profile or _load_cli_config(config_path).profile).macro_engine()
     except ProfileError as exc:
         raise usage_error(str(exc)) from exc
     try:
-        parsed = parse_file(path, macros=engine, arch=arch)
+        # Never outside the spec's own folder: a link to /etc/shadow is not echoed.
+        parsed = parse_spec_file(path, root=path.absolute().parent, macros=engine, arch=arch)
+    except UnsafeFile as exc:
+        raise usage_error(f"{path}: {exc}") from exc
     except OSError as exc:
         raise usage_error(f"cannot read {path}: {exc.strerror or exc}") from exc
     if not parsed.name and not parsed.version:
@@ -344,7 +352,7 @@ def _open_store(db: str | None, config: Any) -> Any:
     try:
         return Store.open(db or config.db)
     except StoreError as exc:
-        raise _usage_error(str(exc)) from exc
+        raise _runtime_error(str(exc)) from exc
 
 
 def _interruptible(command: Any) -> Any:
@@ -397,13 +405,15 @@ def check(
     from steward.workflows.storelink import open_link, tree_key
 
     # Before the network code is imported (a tenth of a second): the tree's worker
-    # processes start parsing, and the store writer is asked what it holds.
+    # processes start parsing, and the store is asked what it holds.
     pending = _start_distro(path, profile, only, config)
     resuming = resume and not only
     try:
         link = open_link(db or config.db)
-    except BaseException:
+    except BaseException as exc:
         pending.close()
+        if isinstance(exc, StoreError | OSError):
+            raise _runtime_error(str(exc)) from exc
         raise
     try:
         link.begin(tree_key(path), resuming)
@@ -417,15 +427,17 @@ def check(
     except BaseException as exc:
         pending.close()
         link.close(False)
-        if isinstance(exc, StoreError):
-            raise _usage_error(str(exc)) from exc
+        if isinstance(exc, StoreError | OSError):
+            raise _runtime_error(str(exc)) from exc
         raise
     from steward.config import ConfigError
 
     try:
         run = _run_with_progress(distro, config, options, link)
-    except (StoreError, ConfigError) as exc:  # ConfigError: the tree's own steward.toml
+    except ConfigError as exc:  # the tree's own steward.toml, a token variable
         raise _usage_error(str(exc)) from exc
+    except (StoreError, OSError) as exc:  # the store failed, the disk is full
+        raise _runtime_error(str(exc)) from exc
     if json_output:
         from steward.cli.convert import check_document
 
@@ -694,7 +706,7 @@ def upgrade(
         bool, typer.Option("--all-outdated", help="PATH is a tree: upgrade every outdated one.")
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
-    build: Annotated[str, typer.Option(help="none, srpm or rpms.")] = "srpm",
+    build: Annotated[str, typer.Option(help="none, srpm or rpms; runs the spec's code.")] = "srpm",
     nodeps: Annotated[
         bool, typer.Option("--nodeps", help="Build binaries without checking build deps.")
     ] = False,
@@ -727,6 +739,13 @@ def upgrade(
         raise _usage_error("--build must be none, srpm or rpms")
     if sum(bool(x) for x in (to, recommended, all_outdated)) != 1:
         raise _usage_error("say exactly one of --to VERSION, --recommended or --all-outdated")
+    if to is not None:
+        from steward.upstream.versions import version_problem
+
+        # The same rule as versions read from upstreams; checked before --to names a path.
+        problem = version_problem(to)
+        if problem is not None:
+            raise _usage_error(f"--to {to!r} is not a release version: {problem}")
     config = _load_cli_config(config_path)
     try:
         chosen = load_profile(profile or config.profile)
@@ -921,6 +940,16 @@ def _register_commands() -> None:
 
 
 _register_commands()
+
+from steward.cli.config_cmd import config_app  # noqa: E402  (after app: a sub-command)
+
+app.add_typer(config_app)
+
+from steward.cli.sbom import register as _register_sbom  # noqa: E402  (needs app)
+from steward.cli.vulns import register as _register_vulns  # noqa: E402  (needs app)
+
+_register_vulns(app)
+_register_sbom(app)
 
 
 def main() -> None:

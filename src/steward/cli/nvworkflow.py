@@ -14,6 +14,8 @@ from typing import Annotated, Any, Final
 import typer
 
 from steward.cli.output import (
+    EXIT_NEW,
+    EXIT_PROBLEMS,
     Column,
     did_you_mean,
     emit_document,
@@ -29,9 +31,7 @@ __all__ = ["EXIT_FAILURES", "EXIT_NEW", "new", "take"]
 #: ``steward new --failures``: some stored check failed. nvchecker's ``--failures`` exits 3;
 #: Steward keeps 3 for runtime failures (a store that cannot be written) and, as everywhere,
 #: says "finished, but found problems" with 1.
-EXIT_FAILURES: Final = 1
-#: ``steward new --exit-status``: there are new releases (nvcmp's ``--exit-status``).
-EXIT_NEW: Final = 4
+EXIT_FAILURES: Final = EXIT_PROBLEMS
 
 TAKE_EPILOG = (
     "Examples:\n\n"

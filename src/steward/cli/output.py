@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 __all__ = [
     "EXIT_BUG",
     "EXIT_INTERRUPTED",
+    "EXIT_NEW",
+    "EXIT_PROBLEMS",
+    "EXIT_RUNTIME",
     "EXIT_USAGE",
     "Column",
     "did_you_mean",
@@ -38,13 +41,21 @@ __all__ = [
     "escape",
     "out",
     "print_rows",
+    "runtime_error",
     "stderr_is_terminal",
     "table_format",
     "usage_error",
 ]
 
+# Every exit status of the command line, in one place (docs/exit-codes.md lists them).
+#: The work finished but found problems (or some checks failed).
+EXIT_PROBLEMS: Final = 1
 #: Exit status of a usage error: a bad option, a path or name that does not exist.
 EXIT_USAGE: Final = 2
+#: A runtime failure of the machine or a service (the store, the disk), not of the command line.
+EXIT_RUNTIME: Final = 3
+#: ``steward new --exit-status``: there are new releases (nvcmp's ``--exit-status``).
+EXIT_NEW: Final = 4
 #: Exit status after Ctrl-C (128 + SIGINT, what shells report).
 EXIT_INTERRUPTED: Final = 130
 #: Exit status of a bug in Steward itself (``EX_SOFTWARE`` of sysexits.h).
@@ -98,6 +109,12 @@ def usage_error(message: str, *, hint: str | None = None) -> typer.Exit:
     if hint:
         err.print(f"  {escape(hint)}")
     return typer.Exit(EXIT_USAGE)
+
+
+def runtime_error(message: str) -> typer.Exit:
+    """A failure of the machine or a service (store, disk), not of the command line."""
+    err.print(f"[red]error:[/red] {escape(message)}")
+    return typer.Exit(EXIT_RUNTIME)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

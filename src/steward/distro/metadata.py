@@ -16,13 +16,17 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from steward.distro.files import MAX_METADATA_BYTES, UnsafeFile, read_tree_file
+
 __all__ = [
+    "METADATA_SEVERITIES",
     "DatedTag",
     "MetadataProblem",
     "UpstreamInfo",
@@ -102,13 +106,22 @@ _KNOWN_KEYS = frozenset(
     }
 )
 
+# Keys openEuler-Advisor writes for itself and Steward has no use for: never a problem.
+# (``last_query`` is its cache of the last answer, with the raw response.)
+_TOOL_KEYS = frozenset({"last_query"})
+
+# Other spellings that openEuler's own tools read as the key (openEuler-Advisor's
+# check_upstream.clean_tags reads ``seperator`` "for compatibility until all yaml files are
+# fixed"): accepted, with an info note only.
+_DISTRO_SPELLINGS: dict[str, str] = {"seperator": "separator"}
+
 # Misspellings seen in the real openEuler data whose intent difflib alone gets wrong
-# (``tag_repo`` is closest to ``tag_reorder`` but holds a prefix regex).
+# (``tag_repo`` is closest to ``tag_reorder`` but holds a prefix regex). openEuler's tools do
+# not read these (yaml2url reads exactly ``version_control``), so each is worth fixing.
 _KNOWN_MISSPELLINGS: dict[str, str] = {
     "version-control": "version_control",
     "version-ctrl": "version_control",
     "n_control": "version_control",
-    "seperator": "separator",
     "sepreator": "separator",
     "tag_prefixi": "tag_prefix",
     "tag_repo": "tag_prefix",
@@ -118,17 +131,43 @@ _KNOWN_MISSPELLINGS: dict[str, str] = {
 # Fields whose value is a regular expression; each is compiled once to report mistakes.
 _REGEX_FIELDS = ("tag_prefix", "separator", "tag_pattern", "tag_reorder")
 
+#: The most values (scalars, lists, mappings) a file may expand to once aliases are followed;
+#: real files hold a few dozen. A ``billion laughs'' document of 400 bytes expands to 10⁹.
+MAX_METADATA_VALUES = 100_000
+#: The deepest nesting of lists and mappings accepted (real files: 3). Deeper values would
+#: make recursive code (JSON output, comparisons) fail.
+MAX_METADATA_DEPTH = 32
+
 _DATED_TAG = re.compile(r"(\d{4})-(\d{2})-(\d{2})\s+(\S.*?)\s*")
+
+
+#: Every metadata problem code and its severity: ``error`` (the file cannot be used as
+#: written), ``warning`` (the maintainer should fix it: openEuler's own tools would misread
+#: it) or ``info`` (worth knowing, nothing to fix). Warnings and errors decide the exit
+#: status of ``steward inventory`` and what ``--problems-only`` lists.
+METADATA_SEVERITIES: Mapping[str, str] = {
+    "yaml-error": "error",
+    "not-a-mapping": "error",
+    "unreadable": "error",
+    "invalid-regex": "error",
+    "misspelled-key": "warning",
+    "missing-version-control": "warning",
+    "kind-alias": "warning",
+    "unknown-kind": "warning",
+    "empty-src-repo": "warning",
+    "wrong-type": "warning",
+    "distro-spelling": "info",
+    "unknown-key": "info",
+    "kind-na": "info",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class MetadataProblem:
     """Something wrong with a metadata file.
 
-    ``code`` is stable: ``misspelled-key``, ``unknown-key``, ``missing-version-control``,
-    ``kind-na``, ``kind-alias``, ``unknown-kind``, ``invalid-regex``, ``empty-src-repo``,
-    ``wrong-type``, ``not-a-mapping``, ``yaml-error``, ``unreadable``.
-    ``severity`` is ``error``, ``warning`` or ``info``; ``line`` is 1-based when known.
+    ``code`` is stable, one of :data:`METADATA_SEVERITIES`, which gives its ``severity``
+    (``error``, ``warning`` or ``info``); ``line`` is 1-based when known.
     """
 
     code: str
@@ -229,17 +268,23 @@ def load_upstream_info(path: Path | str) -> UpstreamInfo:
     """Read and parse a metadata file; an unreadable file gives a record with a problem."""
     path = Path(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return _broken(str(path), "unreadable", f"cannot read {path}: {exc.strerror or exc}")
+        data = read_tree_file(path, root=None, limit=MAX_METADATA_BYTES)
+    except UnsafeFile as exc:
+        return _broken(str(path), "unreadable", f"{path}: {exc}")
     return parse_upstream_info(data, source=str(path))
 
 
 def parse_upstream_info(text: str | bytes, *, source: str) -> UpstreamInfo:
     """Parse the text of a metadata file. Never raises on bad content.
 
-    ``source`` names the file in messages (usually its path).
+    ``source`` names the file in messages (usually its path). A text longer than
+    :data:`~steward.distro.files.MAX_METADATA_BYTES`, or one whose aliases expand to more
+    than :data:`MAX_METADATA_VALUES` values, is refused before any value is looked at.
     """
+    if len(text) > MAX_METADATA_BYTES:
+        return _broken(
+            source, "unreadable", f"larger than {MAX_METADATA_BYTES // (1024 * 1024)} MiB; not read"
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -258,6 +303,11 @@ def parse_upstream_info(text: str | bytes, *, source: str) -> UpstreamInfo:
         return _broken(source, "yaml-error", f"invalid YAML: {reason}", line=line)
     except yaml.YAMLError as exc:
         return _broken(source, "yaml-error", f"invalid YAML: {exc}")
+    # Aliases make shared (even self-containing) values: cheap to load, but formatting or
+    # walking one expands it. Measured here, without expanding anything.
+    refusal = _expansion_refusal(document)
+    if refusal is not None:
+        return _broken(source, "yaml-error", refusal)
     if document is None:
         return _broken(source, "not-a-mapping", "the file is empty")
     if not isinstance(document, Mapping):
@@ -266,11 +316,52 @@ def parse_upstream_info(text: str | bytes, *, source: str) -> UpstreamInfo:
     return _Reader(source).read(document)
 
 
+def _expansion_refusal(document: Any) -> str | None:
+    """Why ``document`` is refused (it contains itself, nests deeper than
+    :data:`MAX_METADATA_DEPTH` or expands to more than :data:`MAX_METADATA_VALUES` values),
+    or ``None``. Each distinct list or mapping is measured once, so the cost is that of the
+    file, not of its expansion."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    # Post-order walk without recursion: (value, children visited?, depth).
+    stack: list[tuple[Any, bool, int]] = [(document, False, 0)]
+    while stack:
+        value, done, depth = stack.pop()
+        if not isinstance(value, list | dict):
+            continue
+        key = id(value)
+        children = list(value.keys()) + list(value.values()) if isinstance(value, dict) else value
+        if done:
+            on_path.discard(key)
+            total = 1
+            for child in children:
+                total += sizes.get(id(child), 1) if isinstance(child, list | dict) else 1
+                if total > MAX_METADATA_VALUES:
+                    return (
+                        f"refused: aliases expand to more than {MAX_METADATA_VALUES:,} values"
+                        " (an alias bomb?)"
+                    )
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            return "refused: a value contains itself through an alias"
+        if depth > MAX_METADATA_DEPTH:
+            return f"refused: values nested more than {MAX_METADATA_DEPTH} deep"
+        on_path.add(key)
+        stack.append((value, True, depth))
+        stack.extend(
+            (child, False, depth + 1) for child in children if isinstance(child, list | dict)
+        )
+    return None
+
+
 def _broken(source: str, code: str, message: str, *, line: int | None = None) -> UpstreamInfo:
     return UpstreamInfo(
         source=source,
         kind=UpstreamKind.UNKNOWN,
-        problems=(MetadataProblem(code, message, "error", line),),
+        problems=(MetadataProblem(code, message, METADATA_SEVERITIES[code], line),),
     )
 
 
@@ -281,8 +372,8 @@ class _Reader:
         self.source = source
         self.problems: list[MetadataProblem] = []
 
-    def problem(self, code: str, message: str, severity: str = "warning") -> None:
-        self.problems.append(MetadataProblem(code, message, severity))
+    def problem(self, code: str, message: str) -> None:
+        self.problems.append(MetadataProblem(code, message, METADATA_SEVERITIES[code]))
 
     def read(self, document: Mapping[Any, Any]) -> UpstreamInfo:
         values, extra = self._canonical_keys(document)
@@ -331,15 +422,23 @@ class _Reader:
             if key in _KNOWN_KEYS:
                 values[key] = value
                 continue
-            meant = _KNOWN_MISSPELLINGS.get(key) or _close_key(key)
+            if key in _TOOL_KEYS:
+                continue
+            meant = _DISTRO_SPELLINGS.get(key) or _KNOWN_MISSPELLINGS.get(key) or _close_key(key)
             if meant is None:
-                self.problem("unknown-key", f"unknown key {key!r} (kept in extra)", "info")
+                self.problem("unknown-key", f"unknown key {key!r} (kept in extra)")
                 extra.append((key, value))
             else:
                 misspelled.append((key, meant, value))
         # Applied after the loop so a correctly spelled key always wins over a misspelling.
         for key, meant, value in misspelled:
-            if meant in values:
+            if key in _DISTRO_SPELLINGS and values.get(meant, value) == value:
+                self.problem(
+                    "distro-spelling",
+                    f"key {key!r} is openEuler's older spelling of {meant!r}; read as it",
+                )
+                values[meant] = value
+            elif meant in values:
                 self.problem(
                     "misspelled-key",
                     f"key {key!r} looks like a misspelling of {meant!r}, which is also set;"
@@ -349,7 +448,8 @@ class _Reader:
             else:
                 self.problem(
                     "misspelled-key",
-                    f"key {key!r} looks like a misspelling of {meant!r}; read as it",
+                    f"key {key!r} looks like a misspelling of {meant!r}; read as it"
+                    " (openEuler's own tools do not read this spelling)",
                 )
                 values[meant] = value
         return values, extra
@@ -371,7 +471,7 @@ class _Reader:
         except ValueError:
             kind = _KIND_SYNONYMS.get(key)
         if kind is UpstreamKind.NONE:
-            self.problem("kind-na", f"version_control is {raw!r}: no upstream to watch", "info")
+            self.problem("kind-na", f"version_control is {raw!r}: no upstream to watch")
             return kind, raw
         if kind is not None and kind is not UpstreamKind.UNKNOWN:
             return kind, raw
@@ -420,7 +520,7 @@ class _Reader:
             re.compile(pattern)
         except re.error as exc:
             message = f"{name} {pattern!r} is not a valid regular expression: {exc}"
-            self.problem("invalid-regex", message, "error")
+            self.problem("invalid-regex", message)
 
     def _git_tag(self, value: Any) -> tuple[DatedTag, ...]:
         if value is None:
@@ -453,7 +553,11 @@ def _close_key(key: str) -> str | None:
 
 
 def _describe(value: Any) -> str:
-    return f"a {type(value).__name__} ({value!r:.40})"
+    return f"a {type(value).__name__} ({_SHORT.repr(value)})"
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 40
 
 
 def _jsonable(value: Any) -> Any:

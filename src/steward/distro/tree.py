@@ -34,7 +34,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from steward.distro.metadata import UpstreamInfo, load_upstream_info
+from steward.distro.files import (
+    MAX_METADATA_BYTES,
+    MAX_SOURCES_BYTES,
+    MAX_SPEC_BYTES,
+    UnsafeFile,
+    entry_kind,
+    read_tree_file,
+)
+from steward.distro.metadata import UpstreamInfo, parse_upstream_info
 from steward.distro.profiles import DEFAULT_PROFILE, Profile, load_profile
 
 if TYPE_CHECKING:
@@ -54,6 +62,7 @@ __all__ = [
     "load_package",
     "load_tree",
     "parse_sources_file",
+    "parse_spec_file",
     "start_tree",
 ]
 
@@ -264,9 +273,7 @@ class Distro:
             return record.spec
         if record.spec_path is None:
             raise KeyError(f"package {name!r} has no spec file")
-        from steward.rpm.spec import parse_file
-
-        return parse_file(record.spec_path, macros=self.profile.macro_engine())
+        return parse_spec_file(record.spec_path, root=self.root, macros=self.profile.macro_engine())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -338,7 +345,8 @@ def start_tree(
         raise TreeError(f"unknown layout {layout!r} (choose auto, {', '.join(LAYOUTS)})")
     wanted = None if only is None else frozenset(only)
     work = _work_items(root, layout, wanted)
-    loader = _Loader(chosen, layout, keep_specs, _flat_files(root) if layout == "flat" else None)
+    flat = _flat_files(root) if layout == "flat" else None
+    loader = _Loader(chosen, layout, keep_specs, flat, root)
     cache = None
     if cache_dir is not None and wanted is None and not keep_specs and not chosen.host_macros:
         from steward.distro.treecache import TreeCache
@@ -419,13 +427,30 @@ def load_package(
     """Load one package folder (``src-openeuler`` or ``fedora`` layout)."""
     if layout not in ("src-openeuler", "fedora"):
         raise TreeError(f"load_package reads package folders, not the {layout!r} layout")
-    loader = _Loader(load_profile(profile), layout, keep_specs, None)
+    loader = _Loader(load_profile(profile), layout, keep_specs, None, Path(folder))
     return loader.load(str(folder))
+
+
+def parse_spec_file(
+    path: Path | str,
+    *,
+    root: Path | str | None,
+    macros: MacroEngine | None = None,
+    arch: str | None = None,
+) -> Spec:
+    """Parse the spec at ``path``, a regular text file inside ``root`` (links followed) of at
+    most :data:`~steward.distro.files.MAX_SPEC_BYTES`; :class:`UnsafeFile` says why not."""
+    data = read_tree_file(path, root=root, limit=MAX_SPEC_BYTES)
+    if b"\x00" in data[:65536]:
+        raise UnsafeFile("not a text file; not read")
+    from steward.rpm.spec import parse
+
+    return parse(data.decode("utf-8", errors="replace"), macros=macros, path=path, arch=arch)
 
 
 def detect_layout(root: Path | str) -> str:
     """Tell the layout of a tree from a look at its top folder (and a sample of packages)."""
-    top = {entry.name: entry.is_dir() for entry in os.scandir(root)}
+    top = {entry.name: entry_kind(entry) == "dir" for entry in os.scandir(root)}
     specs = [name for name, is_dir in top.items() if not is_dir and name.endswith(".spec")]
     if specs:
         if len(specs) == 1:
@@ -454,16 +479,27 @@ def detect_layout(root: Path | str) -> str:
 def _work_items(root: Path, layout: str, wanted: frozenset[str] | None) -> list[str]:
     """What to load: package folders, or spec files in a flat folder (as path strings)."""
     entries = list(os.scandir(root))
+    kinds = {e.path: entry_kind(e) for e in entries}
     if layout == "flat":
+        # Not only regular files: a FIFO or a device named like a spec is reported, not
+        # skipped silently (reading it is refused).
         items = [
-            e.path for e in entries if e.name.endswith(".spec") and e.is_file() and e.name[0] != "."
+            e.path
+            for e in entries
+            if e.name.endswith(".spec") and kinds[e.path] != "dir" and e.name[0] != "."
         ]
         names = {item: os.path.basename(item)[: -len(".spec")] for item in items}
     else:
-        if any(e.name.endswith(".spec") and e.is_file() for e in entries):
+        if any(e.name.endswith(".spec") and kinds[e.path] == "file" for e in entries):
             # The root is itself one package folder.
             return [str(root)] if wanted is None or root.resolve().name in wanted else []
-        items = [e.path for e in entries if e.is_dir() and e.name[0] != "."]
+        # A link loop or a dangling link where a package folder should be is a package
+        # with a problem, not a crash.
+        items = [
+            e.path
+            for e in entries
+            if e.name[0] != "." and (kinds[e.path] == "dir" or e.is_symlink())
+        ]
         names = {item: os.path.basename(item) for item in items}
     if wanted is not None:
         items = [item for item in items if names[item] in wanted]
@@ -471,7 +507,7 @@ def _work_items(root: Path, layout: str, wanted: frozenset[str] | None) -> list[
 
 
 def _flat_files(root: Path) -> frozenset[str]:
-    return frozenset(e.name for e in os.scandir(root) if e.is_file())
+    return frozenset(e.name for e in os.scandir(root) if entry_kind(e) != "dir")
 
 
 def _worker_count(jobs: int | None, count: int) -> int:
@@ -554,12 +590,19 @@ class _Loader:
     """Loads one package at a time; holds what every package shares (profile, layout)."""
 
     def __init__(
-        self, profile: Profile, layout: str, keep_specs: bool, flat_files: frozenset[str] | None
+        self,
+        profile: Profile,
+        layout: str,
+        keep_specs: bool,
+        flat_files: frozenset[str] | None,
+        root: Path,
     ) -> None:
         self.profile = profile
         self.layout = layout
         self.keep_specs = keep_specs
         self.flat_files = flat_files
+        # Files are read only inside the tree, every link followed.
+        self.root = os.path.realpath(root)
         self._engine: MacroEngine | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -569,6 +612,7 @@ class _Loader:
             "layout": self.layout,
             "keep_specs": self.keep_specs,
             "flat_files": self.flat_files,
+            "root": self.root,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -600,8 +644,14 @@ class _Loader:
         folder = Path(item)
         name = folder.resolve().name if folder.name in ("", ".", "..") else folder.name
         problems: list[Problem] = []
+        real = os.path.realpath(folder)
+        if real != self.root and not real.startswith(self.root.rstrip(os.sep) + os.sep):
+            message = f"the package folder is a link to {real}, outside the tree; not read"
+            problem = Problem("spec-unreadable", "error", message, folder)
+            return PackageRecord(name=name, folder=folder, spec_path=None, problems=(problem,))
         try:
-            files = {e.name for e in os.scandir(folder) if e.is_file()}
+            # Not only regular files: a FIFO or a device named like the spec is reported.
+            files = {e.name for e in os.scandir(folder) if entry_kind(e) != "dir"}
         except OSError as exc:
             problem = Problem("spec-unreadable", "error", f"cannot list the folder: {exc}", folder)
             return PackageRecord(name=name, folder=folder, spec_path=None, problems=(problem,))
@@ -716,12 +766,9 @@ class _Loader:
 
     def _parse(self, spec_path: Path, problems: list[Problem]) -> Spec | None:
         try:
-            data = spec_path.read_bytes()
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            problems.append(
-                Problem("spec-unreadable", "error", f"cannot read: {reason}", spec_path)
-            )
+            data = read_tree_file(spec_path, root=self.root, limit=MAX_SPEC_BYTES)
+        except UnsafeFile as exc:
+            problems.append(Problem("spec-unreadable", "error", str(exc), spec_path))
             return None
         if b"\x00" in data[:65536]:
             problems.append(Problem("spec-unreadable", "error", "not a text file", spec_path))
@@ -840,7 +887,12 @@ class _Loader:
     def _read_metadata(
         self, path: Path, problems: list[Problem]
     ) -> tuple[UpstreamInfo | None, Path | None]:
-        info = load_upstream_info(path)
+        try:
+            data = read_tree_file(path, root=self.root, limit=MAX_METADATA_BYTES)
+        except UnsafeFile as exc:
+            problems.append(Problem("unreadable-yaml", "error", str(exc), path))
+            return None, path
+        info = parse_upstream_info(data, source=str(path))
         for found in info.problems:
             if found.code in _UNREADABLE_METADATA:
                 problems.append(
@@ -859,10 +911,11 @@ class _Loader:
             return {}
         path = folder / "sources"
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            problems.append(Problem("sources-file-invalid", "warning", f"cannot read: {exc}", path))
+            data = read_tree_file(path, root=self.root, limit=MAX_SOURCES_BYTES)
+        except UnsafeFile as exc:
+            problems.append(Problem("sources-file-invalid", "warning", str(exc), path))
             return {}
+        text = data.decode("utf-8", errors="replace")
         entries, bad = parse_sources_file(text)
         for line in bad:
             problems.append(

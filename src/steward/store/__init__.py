@@ -31,8 +31,8 @@ __all__ = [
     "default_database_path",
 ]
 
-# Loaded on first use: SQLAlchemy takes a quarter of a second to import, and a check run's
-# main process never needs it (its store writer does).
+# Loaded on first use: SQLAlchemy takes a quarter of a second to import, and most commands
+# never need it (a check loads it in its store thread, while the tree loads).
 _LAZY = {
     "CheckRecord": "steward.store.records",
     "CheckRow": "steward.store.records",

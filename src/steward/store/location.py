@@ -2,8 +2,7 @@
 
 :func:`database_url` picks the database: an explicit URL (``--db``), else ``$STEWARD_DB``,
 else SQLite at ``<user data dir>/steward/steward.db``; a plain file path means SQLite.
-:mod:`steward.store.db` connects to it; the store writer's first answer
-(:mod:`steward.store.quickread`) only needs to know which file it is.
+:mod:`steward.store.db` connects to it.
 """
 
 from __future__ import annotations
@@ -12,13 +11,13 @@ import os
 from pathlib import Path
 from typing import Final
 
-__all__ = ["DB_ENV", "SCHEMA_REVISION", "database_url", "default_database_path", "sqlite_path"]
+__all__ = ["DB_ENV", "SCHEMA_REVISION", "database_url", "default_database_path"]
 
 DB_ENV: Final = "STEWARD_DB"
 # The newest revision in migrations/versions. Comparing the stored revision with this
 # constant lets an up-to-date database open without importing Alembic at all; a test
 # checks that it names the head of the shipped revisions.
-SCHEMA_REVISION: Final = "0003"
+SCHEMA_REVISION: Final = "0004"
 
 _SQLITE: Final = "sqlite:///"
 
@@ -50,20 +49,3 @@ def database_url(url: str | os.PathLike[str] | None = None) -> str:
         if chosen.startswith(plain):
             return "postgresql+psycopg://" + chosen[len(plain) :]
     return chosen
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file of a plain ``sqlite:///`` URL as :func:`database_url` writes them; ``None``
-    for any other database, and for URLs with options or escapes, left to SQLAlchemy.
-
-    >>> sqlite_path("sqlite:////var/lib/steward.db")
-    PosixPath('/var/lib/steward.db')
-    >>> sqlite_path("postgresql+psycopg://db/steward") is None
-    True
-    """
-    if not url.startswith(_SQLITE):
-        return None
-    path = url[len(_SQLITE) :]
-    if not path or path == ":memory:" or any(c in path for c in "?%#") or path.startswith("file:"):
-        return None
-    return Path(path)

@@ -30,6 +30,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine, UserDefinedType
 
 __all__ = [
+    "AdvisoryName",
+    "AdvisoryRecord",
+    "AdvisorySourceRecord",
     "Base",
     "HttpCacheEntry",
     "PackageCheck",
@@ -244,3 +247,41 @@ class TakenVersion(Base):
     version: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(String(16))
     taken_at: Mapped[_dt.datetime]
+
+
+class AdvisorySourceRecord(Base):
+    """One advisory source ``steward vulns sync`` keeps (a file, folder, zip or URL): when it
+    was last read, how many advisories it gave and the records it could not read."""
+
+    __tablename__ = "advisory_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)
+    synced_at: Mapped[_dt.datetime]
+    advisories: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class AdvisoryRecord(Base):
+    """A normalised advisory (``steward.vuln.model.Advisory.to_dict()``) of a source."""
+
+    __tablename__ = "advisories"
+    __table_args__ = (Index("ix_advisories_source_id", "source_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("advisory_sources.id", ondelete="CASCADE"))
+    advisory_id: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AdvisoryName(Base):
+    """The package names (and their ecosystem) an advisory names: the match index."""
+
+    __tablename__ = "advisory_names"
+    __table_args__ = (Index("ix_advisory_names_name", "name"),)
+
+    advisory_row: Mapped[int] = mapped_column(
+        ForeignKey("advisories.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    ecosystem: Mapped[str] = mapped_column(Text, primary_key=True)

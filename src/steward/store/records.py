@@ -14,7 +14,6 @@ from typing import Any
 
 from steward.upstream.recommend import Recommendation, Status
 from steward.upstream.sources.base import Upstream
-from steward.upstream.state import StoredReleases
 from steward.upstream.versions import Release
 
 __all__ = ["CheckRecord", "CheckRow", "RecordOutcome", "RunRow", "StoredRelease"]
@@ -54,45 +53,6 @@ class CheckRecord:
     @property
     def failed(self) -> bool:
         return self.error_code is not None
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Thousands go to the store writer per run, with tens of thousands of releases:
-        # those travel as the JSON text the engine's memo holds of them (a copy to pickle;
-        # the writer decodes it), else as plain tuples, which pickle without a call into
-        # Python each.
-        return (
-            _record_from_wire,
-            (
-                self.tree,
-                self.package,
-                self.upstream,
-                self.current_version,
-                self.releases
-                if isinstance(self.releases, StoredReleases)
-                else tuple((r.tag, r.version, r.date, r.url, r.prerelease) for r in self.releases),
-                self.recommendation,
-                self.error_code,
-                self.error_message,
-                self.checked_at,
-                self.state_key,
-                self.state,
-                self.unchanged,
-            ),
-        )
-
-
-def _record_from_wire(
-    tree: str,
-    package: str,
-    upstream: Upstream | None,
-    current_version: str | None,
-    releases: Sequence[tuple[Any, ...]] | StoredReleases,
-    *rest: Any,
-) -> CheckRecord:
-    read: Sequence[Release] = (
-        releases if isinstance(releases, StoredReleases) else tuple(Release(*r) for r in releases)
-    )
-    return CheckRecord(tree, package, upstream, current_version, read, *rest)
 
 
 @dataclass(frozen=True, slots=True)

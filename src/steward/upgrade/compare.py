@@ -48,7 +48,7 @@ from typing import IO
 
 from steward.distro.tree import Distro
 from steward.rpm.model import Package
-from steward.upgrade.build import tool_environment
+from steward.upgrade.builders import tool_environment
 from steward.upgrade.model import Comparison, SonameChange, UpgradeError, UpgradeStep
 
 __all__ = [

@@ -19,10 +19,7 @@ there before; on any error, everything this extraction created is removed again.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
-import lzma
 import os
 import shutil
 import stat
@@ -34,16 +31,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
+from steward.compression import DECOMPRESSION_ERRORS, Readable, open_stream, sniff
 from steward.upgrade.model import UpgradeError, UpgradeStep
-
-zstandard: ModuleType | None
-try:
-    import zstandard
-except ImportError:  # pragma: no cover - zstandard is a dependency, but .tar.zst is optional
-    zstandard = None
 
 __all__ = [
     "ExtractError",
@@ -233,18 +224,9 @@ def _sniff(archive: Path) -> str:
         raise ExtractError(archive, f"archive {archive} does not exist") from None
     except IsADirectoryError:
         raise ExtractError(archive, f"{archive} is a directory, not an archive") from None
-    if head.startswith(b"\x1f\x8b"):
-        return "gzip"
-    if head.startswith(b"BZh"):
-        return "bzip2"
-    if head.startswith(b"\xfd7zXZ\x00"):
-        return "xz"
-    if head.startswith(b"\x28\xb5\x2f\xfd"):
-        if zstandard is None:
-            raise ExtractError(
-                archive, f"{archive.name} is zstd-compressed: install the zstandard module"
-            )
-        return "zstd"
+    kind = sniff(head)
+    if kind is not None:
+        return kind
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
     is_tar = head[257:262] == b"ustar" or archive.name.endswith(".tar")
@@ -257,22 +239,8 @@ def _sniff(archive: Path) -> str:
     )
 
 
-class _Readable(Protocol):
-    def read(self, size: int, /) -> bytes: ...
-
-
-def _decompressed(kind: str, raw: IO[bytes]) -> _Readable:
-    if kind == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
-    if kind == "bzip2":
-        return bz2.BZ2File(raw)
-    if kind == "xz":
-        return lzma.LZMAFile(raw)
-    if kind == "zstd":
-        assert zstandard is not None  # _sniff refused .zst without the module
-        reader: _Readable = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-        return reader
-    return raw
+def _decompressed(kind: str, raw: IO[bytes]) -> Readable:
+    return raw if kind in ("tar", "gem", "zip") else open_stream(kind, raw)
 
 
 def _gem_stem(archive: Path) -> str:
@@ -282,14 +250,7 @@ def _gem_stem(archive: Path) -> str:
     return stem
 
 
-_DECOMPRESSION_ERRORS: tuple[type[Exception], ...] = (
-    OSError,  # gzip.BadGzipFile, bz2's "Invalid data stream"
-    EOFError,  # truncated compressed stream
-    lzma.LZMAError,
-    zlib.error,
-)
-if zstandard is not None:
-    _DECOMPRESSION_ERRORS += (zstandard.ZstdError,)
+_DECOMPRESSION_ERRORS = DECOMPRESSION_ERRORS
 
 
 class _Exceeded(Exception):
@@ -308,7 +269,7 @@ class _Meter(io.RawIOBase):
     is on), the much smaller header budget applies: tarfile keeps pax records in memory.
     """
 
-    def __init__(self, inner: _Readable, *, compressed: int, limits: ExtractLimits) -> None:
+    def __init__(self, inner: Readable, *, compressed: int, limits: ExtractLimits) -> None:
         super().__init__()
         self._inner = inner
         self._compressed = max(compressed, 1)

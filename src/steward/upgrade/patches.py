@@ -30,10 +30,6 @@ diffs, which GNU patch would hand to ``ed``, are refused.
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import io
-import lzma
 import os
 import re
 import shlex
@@ -46,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from steward.compression import DECOMPRESSION_ERRORS, Readable, open_stream, sniff
 from steward.rpm import EditError, Spec, SpecEditor
 from steward.rpm.model import PatchApplication, SourceEntry
 from steward.upgrade.model import PatchTriage, PatchVerdict, UpgradeError, UpgradeStep
@@ -74,13 +71,6 @@ _SPEC_FUZZ = re.compile(r"(?:\s-F\s*|--fuzz[=\s]\s*)(\d+)")
 # GNU patch takes a line like "12c" or "3,5d" as the start of an ed script and runs ed.
 _ED_COMMAND = re.compile(rb"^[0-9][0-9,]*[acd]\r?$", re.MULTILINE)
 _HUNK_HEADER = re.compile(rb"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
-_COMPRESSION_MAGIC: Final = (
-    (b"\x1f\x8b", "gzip"),
-    (b"BZh", "bzip2"),
-    (b"\xfd7zXZ\x00", "xz"),
-    (b"\x28\xb5\x2f\xfd", "zstd"),
-    (b"\x5d\x00\x00", "lzma"),
-)
 
 
 def triage_patches(spec: Spec, package_dir: Path, source_tree: Path) -> list[PatchTriage]:
@@ -514,49 +504,30 @@ def _read_patch(path: Path) -> tuple[bytes, str]:
     """
     with path.open("rb") as fh:
         head = fh.read(6)
-    kind = next((name for magic, name in _COMPRESSION_MAGIC if head.startswith(magic)), "")
+    kind = sniff(head, legacy_lzma=True) or ""
     if not kind:
         if path.stat().st_size > _MAX_PATCH_BYTES:
             raise _Unreadable(f"larger than {_MAX_PATCH_BYTES} bytes")
         return path.read_bytes(), ""
     try:
-        if kind == "zstd":
-            data = _zstd(path)
-        else:
-            with _open_compressed(path, kind) as fh:
-                # One byte past the cap tells "exactly at the cap" from "a bomb".
-                data = fh.read(_MAX_PATCH_BYTES + 1)
-    except (OSError, EOFError, lzma.LZMAError) as exc:
+        with path.open("rb") as raw:
+            # One byte past the cap tells "exactly at the cap" from "a bomb".
+            data = _read_up_to(open_stream(kind, raw), _MAX_PATCH_BYTES + 1)
+    except DECOMPRESSION_ERRORS as exc:
         raise _Unreadable(f"cannot decompress ({kind}): {exc}") from exc
     if len(data) > _MAX_PATCH_BYTES:
         raise _Unreadable(f"decompresses to more than {_MAX_PATCH_BYTES} bytes")
     return data, kind
 
 
-def _open_compressed(path: Path, kind: str) -> io.BufferedIOBase:
-    if kind == "gzip":
-        return gzip.open(path, "rb")
-    if kind == "bzip2":
-        return bz2.open(path, "rb")
-    return lzma.open(path, "rb")  # xz and legacy lzma alike
-
-
-def _zstd(path: Path) -> bytes:
-    if shutil.which("zstd") is None:
-        raise _Unreadable("zstd-compressed, and the zstd tool is not installed")
-    with subprocess.Popen(
-        ["zstd", "--decompress", "--stdout", "--quiet", "--", str(path)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    ) as proc:
-        assert proc.stdout is not None
-        data = proc.stdout.read(_MAX_PATCH_BYTES + 1)
-        if len(data) > _MAX_PATCH_BYTES:
-            proc.kill()
-        elif proc.wait(timeout=_COMMAND_TIMEOUT) != 0:
-            raise _Unreadable("zstd could not decompress it")
-    return data
+def _read_up_to(reader: Readable, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``reader`` (a stream's ``read`` may return fewer)."""
+    pieces: list[bytes] = []
+    left = limit
+    while left > 0 and (piece := reader.read(left)):
+        pieces.append(piece)
+        left -= len(piece)
+    return b"".join(pieces)
 
 
 # -- "is the change already there?" -------------------------------------------------------

@@ -24,15 +24,27 @@ __all__ = [
     "branch_exists",
     "branch_name",
     "find_repository",
+    "git_environment",
     "open_workspace",
     "run_git",
 ]
 
+# Local operations need no credential, so git gets none: not the caller's tokens, not its
+# ssh agent, not a GIT_DIR or GIT_CONFIG_PARAMETERS of a calling git, not the user's or the
+# system's configuration (credential helpers, hooksPath, aliases). The repository's own
+# configuration still applies; identities are given on the command line.
 _GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
     "LC_ALL": "C",
+    "LANG": "C",
 }
+
+
+def git_environment() -> dict[str, str]:
+    """The whole environment :func:`run_git` gives git."""
+    return {"PATH": os.environ.get("PATH") or "/usr/bin:/bin", **_GIT_ENV}
 
 
 def branch_name(package: str, version: str) -> str:
@@ -44,11 +56,12 @@ def branch_name(package: str, version: str) -> str:
 def run_git(
     *argv: str, cwd: Path, check: bool = True, step: UpgradeStep = UpgradeStep.WORKTREE
 ) -> subprocess.CompletedProcess[str]:
-    """Run git without prompts or system config; a failure is an UpgradeError of ``step``."""
-    env = {**os.environ, **_GIT_ENV}
+    """Run git in :func:`git_environment`, without prompts; a failure is an UpgradeError of
+    ``step``."""
     proc = subprocess.run(
-        ["git", *argv], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
-    )
+        ["git", *argv], cwd=cwd, capture_output=True, text=True, env=git_environment(),
+        timeout=120,
+    )  # fmt: skip
     if check and proc.returncode != 0:
         raise UpgradeError(
             step,

@@ -39,7 +39,6 @@ from steward.upstream.sources import backend
 from steward.upstream.sources.base import SourceContext, Upstream, UpstreamError
 from steward.upstream.state import (
     Answer,
-    StoredReleases,
     UpstreamState,
     decode_state,
     encode_state,
@@ -291,10 +290,6 @@ async def check_package(
             if state is not None:
                 remembered = state.remember(inputs, answer)
                 keep = remembered or not unchanged
-                text = state.releases_text(inputs) if remembered else None
-                if text is not None:  # sent to the store as the text the memo holds
-                    releases_sent = StoredReleases.with_text(answer.releases, text)
-                    answer = dataclasses.replace(answer, releases=releases_sent)
         return CheckResult(
             record.name,
             record.version,

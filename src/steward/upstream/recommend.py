@@ -177,10 +177,6 @@ class SetAside:
     release: Release
     reason: str
 
-    def __reduce__(self) -> tuple[type[SetAside], tuple[Release, str]]:
-        # Rebuilt from the fields, faster than the default for frozen slots dataclasses.
-        return (SetAside, (self.release, self.reason))
-
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
@@ -210,25 +206,6 @@ class Recommendation:
     def findings(self) -> tuple[str, ...]:
         """The codes of what the answer reports beside itself (:data:`FINDINGS`)."""
         return findings_in(self.reason)
-
-    def __reduce__(self) -> tuple[type[Recommendation], tuple[object, ...]]:
-        # Rebuilt from the fields, in order, faster than the default for frozen slots
-        # dataclasses (a scan pickles one per package).
-        return (
-            Recommendation,
-            (
-                self.current,
-                self.status,
-                self.recommended,
-                self.newest,
-                self.newest_stable,
-                self.versions_behind,
-                self.days_behind,
-                self.current_exists_upstream,
-                self.reason,
-                self.set_aside,
-            ),
-        )
 
 
 _ELIGIBLE = frozenset({ReleaseClass.STABLE})

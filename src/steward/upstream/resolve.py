@@ -13,6 +13,7 @@ spec's ``URL:`` and ``Source0:``.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from steward.config import ConfigError, load_tree_config
+from steward.config import TREE_FILE, ConfigError, parse_tree_config
+from steward.distro.files import MAX_TREE_CONFIG_BYTES, UnsafeFile, read_tree_file
 from steward.distro.metadata import UpstreamInfo, UpstreamKind
 from steward.upstream.sources.base import Upstream
 from steward.upstream.versions import InvalidTagRules, TagRules
@@ -112,12 +114,18 @@ def resolve_upstream(
 def load_package_configs(tree: Path) -> dict[str, dict[str, Any]]:
     """The ``[packages.NAME]`` tables of ``<tree>/steward.toml`` (none when it does not exist).
 
-    The tree's file is untrusted: anything but package tables (the network, the store,
-    credentials, local paths) is refused with :class:`PackageConfigError`
-    (see :func:`steward.config.load_tree_config`).
+    The tree's file is untrusted: it is read only as a regular file inside the tree, and
+    anything but package tables (the network, the store, credentials, local paths) is
+    refused with :class:`PackageConfigError` (see :func:`steward.config.parse_tree_config`).
     """
+    path = tree / TREE_FILE
+    if not os.path.lexists(path):
+        return {}
     try:
-        return dict(load_tree_config(tree).packages)
+        text = read_tree_file(path, root=tree, limit=MAX_TREE_CONFIG_BYTES).decode("utf-8")
+        return dict(parse_tree_config(text, path).packages)
+    except (UnsafeFile, UnicodeDecodeError) as exc:
+        raise PackageConfigError(f"cannot read {path}: {exc}") from None
     except ConfigError as exc:
         raise PackageConfigError(str(exc)) from None
 

@@ -17,7 +17,6 @@ import contextlib
 import contextvars
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from steward.upstream.credentials import CREDENTIAL_HEADERS, looks_secret
 
@@ -52,10 +51,6 @@ class Validator:
     @property
     def usable(self) -> bool:
         return bool(self.etag or self.last_modified)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Pickled by the thousand to the store writer: skip dataclasses' slow __getstate__.
-        return (Validator, (self.url, self.accept, self.headers, self.etag, self.last_modified))
 
 
 _RECORDING: contextvars.ContextVar[list[Validator] | None] = contextvars.ContextVar(

@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any, Final, Literal, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 from steward.rpm.version import rpmvercmp, version_key
 
@@ -135,11 +135,6 @@ class TagRules:
     to_pattern: str | None = None
     package_name: str | None = None
     ignored: frozenset[str] = frozenset()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Every check result carries one to the store writer; dataclasses' __getstate__
-        # looks the fields up each time.
-        return (TagRules, tuple(getattr(self, name) for name in _TAG_RULES_FIELDS))
 
     def __post_init__(self) -> None:
         for key in ("tag_prefix", "tag_pattern", "include_regex", "exclude_regex"):
@@ -842,13 +837,6 @@ class Release:
         _set_release_date(self, date)
         _set_release_url(self, url)
         _set_release_prerelease(self, prerelease)
-
-    def __reduce__(
-        self,
-    ) -> tuple[type[Release], tuple[str, str, _dt.datetime | None, str | None, bool | None]]:
-        # Rebuilt from the fields: the default for frozen slots dataclasses goes through a
-        # slower state dict and setattr per field, and a scan pickles many releases.
-        return (Release, (self.tag, self.version, self.date, self.url, self.prerelease))
 
 
 (

@@ -83,10 +83,10 @@ class CheckRun:
 
 
 def _batch_size(left: int) -> int:
-    """How many results make a batch for the writer while ``left`` packages are to come.
+    """How many results make a batch for the store while ``left`` packages are to come.
 
     Fewer at the end: the run waits for its last batch to be written, and a whole batch
-    takes the writer tens of milliseconds.
+    takes the store tens of milliseconds.
     """
     return _BATCH if left >= _BATCH else _LAST_BATCH
 
@@ -106,9 +106,10 @@ def fetch_config(config: Config, concurrency: int | None) -> FetchConfig:
 
 
 def package_configs(distro: Distro, config: Config) -> dict[str, Mapping[str, Any]]:
-    """Per-package upstream tables: the user's config, then the tree's steward.toml."""
-    tables: dict[str, Mapping[str, Any]] = dict(config.packages)
-    tables.update(load_package_configs(distro.root))
+    """Per-package upstream tables: the tree's steward.toml, and the user's configuration,
+    which wins (the user is trusted, the tree is not)."""
+    tables: dict[str, Mapping[str, Any]] = dict(load_package_configs(distro.root))
+    tables.update(config.packages)
     return tables
 
 
@@ -148,6 +149,7 @@ async def _run(
     packages: Sequence[PackageRecord] = list(distro)
     run_options = {"policy": options.policy, "packages": len(packages)}
     finished = False
+    pending: list[CheckRecord] = []
     try:
         link.begin(tree, options.resume)
         previous_total, done, states = await asyncio.to_thread(link.ready)
@@ -171,13 +173,12 @@ async def _run(
             url_rewrites=config.url_rewrites,
             states=states,
         )
-        pending: list[CheckRecord] = []
         last_flush = time.monotonic()
-        writer_lock = asyncio.Lock()
+        store_lock = asyncio.Lock()
 
         async def flush() -> None:
             nonlocal pending, last_flush
-            async with writer_lock:
+            async with store_lock:
                 batch, pending = pending, []
                 last_flush = time.monotonic()
                 if batch:
@@ -202,6 +203,9 @@ async def _run(
         await flush()
         finished = True
     finally:
+        if pending:  # interrupted (Ctrl-C, a failure): what the run has is stored all the same
+            batch, pending = pending, []
+            await asyncio.to_thread(link.send, batch)
         run_id, fresh = await asyncio.to_thread(link.close, finished)
     run.run_id = run_id
     run.new_releases.update(fresh)

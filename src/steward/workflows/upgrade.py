@@ -30,8 +30,7 @@ from steward.distro.tree import Distro, PackageRecord
 from steward.rpm.editor import EditError, SpecEditor
 from steward.rpm.spec import parse_file
 from steward.rpm.version import rpmvercmp
-from steward.upgrade import build as builds
-from steward.upgrade import extract, patches, sources
+from steward.upgrade import builders, extract, patches, sources
 from steward.upgrade.model import BuildOutcome, PatchVerdict, UpgradeError, UpgradeStep
 from steward.upgrade.report import UpgradeReport, write_reports
 from steward.upgrade.specupdate import changelog_items, update_spec
@@ -45,6 +44,7 @@ from steward.upgrade.workspace import (
 )
 from steward.upstream.credentials import Credentials
 from steward.upstream.fetch import Fetcher
+from steward.upstream.versions import version_problem
 from steward.workflows.check import fetch_config
 
 __all__ = ["UpgradeOptions", "UpgradeOutcome", "plan_upgrade", "run_upgrade", "run_upgrades"]
@@ -154,6 +154,13 @@ def run_upgrade(
     """Upgrade one package; never raises for a failed step (the report says what failed)."""
     report = UpgradeReport(record.name, record.version or "", options.target or "")
     report.from_evr = record.evr
+    problem = version_problem(options.target or "")
+    if problem is not None:
+        # Checked before the target names a folder: --to ../../x must not write elsewhere.
+        error = UpgradeError(
+            UpgradeStep.PLAN, f"target {options.target!r} is not a release version: {problem}"
+        )
+        return _finish(report, options.output / record.name, error, None)
     out_dir = options.output / f"{record.name}-{options.target}"
     try:
         plan = plan_upgrade(record, profile, options)
@@ -276,7 +283,7 @@ def _upgrade_in(
 
     # Build: the source RPM always proves spec and sources agree; binaries when asked.
     if options.build != "none":
-        backend = builds.LocalRpmbuild(profile, out_dir / "builds")
+        backend = _builder(config, profile, out_dir / "builds")
         srpm = backend.build_srpm(spec_path, ws.package_dir, timeout=options.build_timeout)
         report.builds.append(srpm)
         if srpm.outcome is not BuildOutcome.SUCCEEDED:
@@ -305,6 +312,15 @@ def _upgrade_in(
         _propose(ws, record, options, report, config)
 
 
+def _builder(config: Config, profile: Profile, workdir: Path) -> builders.BuildBackend:
+    """The configured build backend (``[build] builder``); an unknown name fails the build."""
+    try:
+        return builders.builder_named(config.builder, profile=profile, workdir=workdir)
+    except builders.UnknownBuilderError as exc:
+        where = f"configuration {config.path}" if config.path else "configuration"
+        raise UpgradeError(UpgradeStep.BUILD, f"{where}: [build] builder: {exc}") from None
+
+
 async def _download(
     spec: Any, dest: Path, package_dir: Path, config: Config, options: UpgradeOptions,
     plan: UpgradePlan,
@@ -324,7 +340,7 @@ async def _download(
 
 def _compare_with_current(
     record: PackageRecord,
-    backend: builds.LocalRpmbuild,
+    backend: builders.BuildBackend,
     new_rpms: Sequence[Path],
     options: UpgradeOptions,
     distro: Distro | None,
@@ -434,7 +450,8 @@ def run_upgrades(
     def one(job: tuple[PackageRecord, str]) -> UpgradeOutcome:
         record, target = job
         opts = replace(options, target=target)
-        done = _already_done(record, target, opts)
+        # An invalid target never names a branch or a folder; run_upgrade reports it.
+        done = None if version_problem(target) else _already_done(record, target, opts)
         if done is not None:
             outcome = UpgradeOutcome(
                 record.name, UpgradeReport(record.name, record.version or "", target), skipped=done

@@ -99,10 +99,6 @@ class Upstream:
             return default
         return value.strip().lower() in ("1", "true", "yes", "on")
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Sent to the store writer with every result; dataclasses' __getstate__ is slow.
-        return (Upstream, (self.kind, self.project, self.options, self.rules, self.origin))
-
     @property
     def key(self) -> str:
         """A stable identity: packages sharing an upstream share its stored releases."""

@@ -7,8 +7,7 @@ spelling works too: ``rpmrepo = "<package>"`` with ``repo = "<url>"``. Option ``
 ``any`` (default), ``binary``, ``src``, or one architecture (``x86_64``, ``noarch``).
 
 ``GET <repo>/repodata/repomd.xml`` names the ``primary`` metadata file and its checksum;
-the primary (gzip, xz or bzip2 through the standard library, zstd when the ``zstandard``
-module or Python 3.14's ``compression.zstd`` is importable) is checked against that
+the primary (gzip, xz, bzip2 or zstd: :mod:`steward.compression`) is checked against that
 checksum, decompressed in a stream and parsed with :mod:`xml.parsers.expat` into an index
 ``name -> builds``, once per repository per run (``ctx.shared``), however many packages ask
 it; parsing runs in a worker thread. A binary repository answers for source packages too:
@@ -23,12 +22,9 @@ entities) is refused before any content is read.
 from __future__ import annotations
 
 import asyncio
-import bz2
 import hashlib
-import importlib
-import lzma
+import io
 import sys
-import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from steward.compression import DECOMPRESSION_ERRORS, open_stream, sniff
 from steward.rpm.version import EVR, InvalidEVR
 from steward.upstream.fetch import (
     FetchResult,
@@ -49,7 +46,6 @@ from steward.upstream.sources.base import (
     SourceContext,
     Upstream,
     UpstreamConfigError,
-    UpstreamError,
     UpstreamNotFound,
 )
 from steward.upstream.versions import Release
@@ -407,68 +403,14 @@ def _inflate(body: bytes, url: str) -> Iterator[bytes]:
 
 
 def _pieces(body: bytes, url: str) -> Iterator[bytes]:
-    chunks = (body[i : i + _CHUNK] for i in range(0, len(body), _CHUNK))
+    kind = sniff(body[:6])
+    if kind is None:
+        yield from (body[i : i + _CHUNK] for i in range(0, len(body), _CHUNK))
+        return
     safe = redact_url(url)
+    reader = open_stream(kind, io.BytesIO(body))
     try:
-        if body.startswith(b"\x1f\x8b"):
-            yield from _gunzip(body)
-        elif body.startswith(b"\xfd7zXZ\x00"):
-            yield from _bounded(lzma.LZMADecompressor(), chunks)
-        elif body.startswith(b"BZh"):
-            yield from _bounded(bz2.BZ2Decompressor(), chunks)
-        elif body.startswith(b"\x28\xb5\x2f\xfd"):
-            decompressor = _zstd_decompressor()
-            if decompressor is None:
-                raise UpstreamError(
-                    f"{safe} is zstd-compressed; install the 'zstandard' package to read it"
-                )
-            for chunk in chunks:
-                yield decompressor.decompress(chunk)
-        else:
-            yield from chunks
-    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+        while piece := reader.read(_OUT_CHUNK):
+            yield piece
+    except DECOMPRESSION_ERRORS as exc:
         raise MalformedResponse(f"cannot decompress {safe}: {exc}", url=safe) from None
-
-
-def _gunzip(body: bytes) -> Iterator[bytes]:
-    """gzip, member after member, never more than ``_OUT_CHUNK`` per step."""
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    position, pending = 0, b""
-    while True:
-        if not pending:
-            if position >= len(body):
-                break
-            pending, position = body[position : position + _CHUNK], position + _CHUNK
-        if decompressor.eof:  # another gzip member follows
-            decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        yield decompressor.decompress(pending, _OUT_CHUNK)
-        pending = decompressor.unused_data if decompressor.eof else decompressor.unconsumed_tail
-    if not decompressor.eof:
-        yield decompressor.flush()
-        if not decompressor.eof:
-            raise EOFError("truncated gzip data")
-
-
-def _bounded(decompressor: Any, chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """Drive an lzma/bz2 decompressor so that no step yields more than ``_OUT_CHUNK``."""
-    for chunk in chunks:
-        if decompressor.eof:
-            break
-        yield decompressor.decompress(chunk, _OUT_CHUNK)
-        while not decompressor.needs_input and not decompressor.eof:
-            yield decompressor.decompress(b"", _OUT_CHUNK)
-    if not decompressor.eof:
-        raise EOFError("truncated compressed data")
-
-
-def _zstd_decompressor() -> Any | None:
-    """A streaming zstd decompressor (Python 3.14's ``compression.zstd`` or ``zstandard``)."""
-    for module_name in ("compression.zstd", "zstandard"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        if module_name == "zstandard":
-            return module.ZstdDecompressor().decompressobj()
-        return module.ZstdDecompressor()
-    return None

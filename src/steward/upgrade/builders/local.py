@@ -1,11 +1,6 @@
-"""Build backends: turn a spec and its sources into a source RPM and binary RPMs.
+"""The local build backend (``local``): the host's ``rpmbuild``, the default builder.
 
-A backend is anything with the :class:`BuildBackend` shape; callers get one by name from
-:func:`backend_named`, so a remote build system (OBS, Koji, Copr, EulerMaker) or an
-openEuler buildroot is added by registering a factory with :func:`register_backend`, not by
-changing the upgrade flow.
-
-:class:`LocalRpmbuild` (``"local"``) runs the host's ``rpmbuild``. Every build gets a private
+:class:`LocalRpmbuild` runs the host's ``rpmbuild``. Every build gets a private
 ``%_topdir`` under the backend's ``workdir`` (sources are copied in, never symlinked, so a
 spec's ``%prep`` cannot modify the package folder), a timeout that kills the whole process
 group, and a log file. ``rpmbuild -bs`` needs no build dependencies; for ``-bb`` the spec's
@@ -15,7 +10,8 @@ cryptic failure. A host whose rpm database is empty (Debian) cannot answer that 
 the backend says so and builds with ``--nodeps`` only when asked to.
 
 Building runs code from the spec: that is what building means, and why it happens only
-here, in the private ``%_topdir``, never during a scan.
+here, in the private ``%_topdir``, never during a scan, and with a minimal environment
+(:func:`tool_environment`) that holds no credential of the caller's.
 
 What the local backend defines for ``rpmbuild`` (in ``<topdir>/steward.macros``, loaded with
 ``--load``, then ``--define`` for the build tree):
@@ -50,31 +46,27 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol, runtime_checkable
+from typing import IO, Any
 
 from steward.distro.profiles import Profile
+from steward.upgrade.builders.base import DEFAULT_TIMEOUT, tool_environment
 from steward.upgrade.model import BuildOutcome, BuildResult, UpgradeError, UpgradeStep
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
     "EMPTY_RPMDB_MESSAGE",
-    "BuildBackend",
+    "NAME",
     "LocalRpmbuild",
-    "UnknownBackendError",
-    "available_backends",
-    "backend_named",
     "build_macros_text",
     "host_macro_names",
-    "register_backend",
+    "make",
     "rpmdb_is_empty",
-    "tool_environment",
 ]
 
-#: Seconds a build may take before it is killed.
-DEFAULT_TIMEOUT = 3600.0
+#: The name configuration chooses this backend by (``[build] builder = "local"``).
+NAME = "local"
 EMPTY_RPMDB_MESSAGE = (
     "build dependencies cannot be verified on this host (its rpm database is empty)"
 )
@@ -112,72 +104,6 @@ _DEBUGINFO_HOOK = (
 )
 
 
-@runtime_checkable
-class BuildBackend(Protocol):
-    """Builds a spec with the sources beside it; one method per kind of build.
-
-    ``sources_dir`` holds the files the spec names (tarballs, patches, extra sources);
-    ``spec`` may live there too. Every method returns a :class:`BuildResult` whatever
-    happens to the build; only a misconfigured backend raises.
-    """
-
-    name: str
-
-    def build_srpm(
-        self, spec: Path, sources_dir: Path, *, timeout: float = DEFAULT_TIMEOUT
-    ) -> BuildResult:
-        """Build the source RPM (proves that the spec and its sources are consistent)."""
-        ...
-
-    def build_rpms(
-        self,
-        spec: Path,
-        sources_dir: Path,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        nodeps: bool = False,
-        debuginfo: bool = False,
-    ) -> BuildResult:
-        """Build the binary RPMs; ``debuginfo`` adds ``-debuginfo`` packages (for abidiff)."""
-        ...
-
-    def missing_build_requires(self, spec: Path, sources_dir: Path) -> list[str]:
-        """The spec's build dependencies that the build environment does not provide."""
-        ...
-
-
-# -- registry ------------------------------------------------------------------------------
-
-BackendFactory = Callable[..., BuildBackend]
-_REGISTRY: dict[str, BackendFactory] = {}
-
-
-class UnknownBackendError(LookupError):
-    """No build backend is registered under the requested name."""
-
-
-def register_backend(name: str, factory: BackendFactory) -> None:
-    """Make ``backend_named(name, **options)`` call ``factory(**options)``."""
-    _REGISTRY[name] = factory
-
-
-def available_backends() -> list[str]:
-    return sorted(_REGISTRY)
-
-
-def backend_named(name: str, **options: Any) -> BuildBackend:
-    """The backend registered as ``name``, made with ``options``.
-
-    >>> backend_named("local", profile=None, workdir=Path("/tmp/builds"))  # doctest: +SKIP
-    """
-    factory = _REGISTRY.get(name)
-    if factory is None:
-        raise UnknownBackendError(
-            f"unknown build backend {name!r} (available: {', '.join(available_backends())})"
-        )
-    return factory(**options)
-
-
 # -- host facts ------------------------------------------------------------------------------
 
 
@@ -213,7 +139,7 @@ def build_macros_text(
     profile: Profile | None, *, host_macros: Collection[str], debuginfo: bool
 ) -> str:
     """The macro file a local build loads (see the module docstring for what and why)."""
-    out = ["# Written by Steward for this build; see steward.upgrade.build.", ""]
+    out = ["# Written by Steward for this build; see steward.upgrade.builders.local.", ""]
     if profile is not None:
         engine = profile.macro_engine()
         out.append(f"# Defined by profile {profile.name} and missing from the host's rpm.")
@@ -248,15 +174,6 @@ def _escape_body(body: str) -> str:
     if not body:
         return "%{nil}"
     return body.replace("\\", "\\\\").replace("\n", "\\\n")
-
-
-def tool_environment() -> dict[str, str]:
-    """The environment rpm's tools run in: the caller's, with untranslated messages."""
-    env = dict(os.environ)
-    # rpm's messages ("is needed by", "error:") are parsed; they must not be translated.
-    env["LC_ALL"] = "C"
-    env.pop("LANGUAGE", None)
-    return env
 
 
 # -- the local backend -----------------------------------------------------------------------
@@ -294,7 +211,7 @@ class LocalRpmbuild:
     (``<workdir>/<spec>-<kind>-XXXX``) is kept: it holds the log and the built packages.
     """
 
-    name = "local"
+    name = NAME
 
     def __init__(self, profile: Profile | None, workdir: Path) -> None:
         self.profile = profile
@@ -405,7 +322,7 @@ class LocalRpmbuild:
             raise UpgradeError(UpgradeStep.BUILD, f"sources folder {sources_dir} does not exist")
         self.workdir.mkdir(parents=True, exist_ok=True)
         root = Path(tempfile.mkdtemp(prefix=f"{spec.stem}-{kind}-", dir=self.workdir))
-        for sub in ("SOURCES", "SPECS", "BUILD", "BUILDROOT", "RPMS", "SRPMS"):
+        for sub in ("SOURCES", "SPECS", "BUILD", "BUILDROOT", "RPMS", "SRPMS", "tmp"):
             (root / sub).mkdir()
         for entry in sorted(sources_dir.iterdir()):
             # Regular files only: a symlink in a package folder (which may come from anywhere)
@@ -484,7 +401,7 @@ class LocalRpmbuild:
                 stdin=subprocess.DEVNULL,
                 stdout=stdout if stdout is not None else log,
                 stderr=log,
-                env=tool_environment(),
+                env=tool_environment(top.root),
                 # A session of its own, so a timeout kills the build's children too.
                 start_new_session=True,
             )
@@ -602,4 +519,6 @@ def _error_lines(log: Path, limit: int = 3) -> str:
     return " / ".join(errors[-limit:])
 
 
-register_backend("local", LocalRpmbuild)
+def make(profile: Profile | None, workdir: Path) -> LocalRpmbuild:
+    """This backend for a build: see :func:`steward.upgrade.builders.builder_named`."""
+    return LocalRpmbuild(profile, workdir)

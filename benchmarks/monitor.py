@@ -887,7 +887,7 @@ class Clients:
                 f"steward check printed no JSON ({exc}); stderr:\n"
                 + run.stderr.read_text(errors="replace")[-3000:]
             ) from None
-        return {r["package"]: r for r in doc["results"]}
+        return {r["package"]: r for r in doc["packages"]}
 
     def steward_outdated(self, db: Path) -> dict[str, dict[str, Any]]:
         """Package -> stored row (the last successful check's versions) from ``outdated``."""

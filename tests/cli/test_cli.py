@@ -38,7 +38,9 @@ def make_tree(root: Path) -> Path:
 
 def test_inventory_table_lists_packages_and_exits_1_on_problems(tmp_path: Path) -> None:
     tree = make_tree(tmp_path / "tree")
-    result = runner.invoke(app, ["inventory", str(tree)], env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app, ["inventory", str(tree), "--format", "table"], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 1, result.output
     assert "good" in result.output and "1.0-1" in result.output
     assert "patch-missing" in result.output
@@ -55,7 +57,7 @@ def test_inventory_json_document(tmp_path: Path) -> None:
     tree = make_tree(tmp_path / "tree")
     result = runner.invoke(app, ["inventory", str(tree), "--json"])
     document = json.loads(result.stdout)
-    names = [p["name"] for p in document["packages"]]
+    names = [p["package"] for p in document["packages"]]
     assert names == ["broken", "good"]
     broken = document["packages"][0]
     assert broken["evr"].startswith("2-1")
@@ -93,7 +95,7 @@ def test_spec_command_reports_diagnostics(tmp_path: Path) -> None:
     path.write_text("Name: x\nVersion: %(uname -r)\nRelease: 1\nPatch3: a.patch\n")
     result = runner.invoke(app, ["spec", str(path), "--json"])
     document = json.loads(result.stdout)
-    assert document["name"] == "x"
+    assert document["package"] == "x"
     assert document["patches"][0]["applied"] is False
     assert "unexpanded-shell" in {d["code"] for d in document["diagnostics"]}
 

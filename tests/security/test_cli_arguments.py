@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from steward.cli.main import EXIT_RUNTIME, EXIT_USAGE, app
+from steward.cli.main import app
+from steward.cli.output import EXIT_RUNTIME, EXIT_USAGE
 from steward.distro.tree import load_package
 from steward.workflows.upgrade import UpgradeOptions, run_upgrades
 

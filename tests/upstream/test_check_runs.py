@@ -88,8 +88,8 @@ def test_killed_check_resumes_and_loses_nothing(tmp_path: Path) -> None:
         assert again.returncode == 0, again.stderr
         document = json.loads(again.stdout)
         assert document["resumed"] is True
-        assert document["skipped"] == len(before)
-        assert len(document["results"]) == count - len(before)
+        assert document["summary"]["skipped"] == len(before)
+        assert len(document["packages"]) == count - len(before)
         with Store.open(db) as store:
             rows = store.latest_checks(tree_key(tree))
         assert {r.package for r in rows} == {f"pkg{i:03d}" for i in range(count)}
@@ -127,7 +127,7 @@ def test_faults_end_in_recorded_errors_and_exit_1_keeping_last_known(tmp_path: P
         )
         assert time.monotonic() - started < 30
         assert second.returncode == 1
-        results = {r["package"]: r for r in json.loads(second.stdout)["results"]}
+        results = {r["package"]: r for r in json.loads(second.stdout)["packages"]}
         assert len(results) == count
         errors = {name: r["error"]["code"] for name, r in results.items() if r["error"]}
         assert errors == {

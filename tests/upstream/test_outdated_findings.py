@@ -101,7 +101,10 @@ def test_outdated_reports_findings_in_table_and_json(tmp_path: Path) -> None:
         assert rows["python-calver"]["findings"] == ["version-scheme-changed"]
         assert rows["jansson"]["findings"] == []
         table = subprocess.run(
-            [STEWARD, "outdated", str(tree)], env=env, capture_output=True, text=True
+            [STEWARD, "outdated", str(tree), "--format", "table"],
+            env={**env, "COLUMNS": "200"},
+            capture_output=True,
+            text=True,
         ).stdout
         assert "Findings" in table
         assert "stale tag rules" in table and "version scheme changed" in table

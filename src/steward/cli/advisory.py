@@ -61,7 +61,8 @@ def advisory(
     profile: Annotated[str | None, typer.Option(help="Distro profile.")] = None,
 ) -> None:
     """Write the tree's own fixes as a CSAF 2.0 VEX document and OSV records."""
-    from steward.cli.main import _load_cli_config, _load_distro, _open_store, _usage_error, err
+    from steward.cli.main import _load_cli_config, _load_distro, _open_store, _usage_error
+    from steward.cli.output import err
     from steward.vuln.publish import Publisher
     from steward.workflows.vulns import publish_fixes, upstream_releases
 

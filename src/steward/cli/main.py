@@ -8,7 +8,6 @@ disk): those are no fault of the command line.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -18,6 +17,22 @@ from typing import Annotated, Any
 import typer
 
 from steward import __version__
+from steward.cli.output import (
+    EXIT_BUG,
+    EXIT_INTERRUPTED,
+    Column,
+    did_you_mean,
+    emit_document,
+    emit_json,
+    err,
+    escape,
+    out,
+    print_rows,
+    runtime_error,
+    stderr_is_terminal,
+    table_format,
+    usage_error,
+)
 
 app = typer.Typer(
     name="steward",
@@ -32,45 +47,23 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
 
 
-class _LazyConsole:
-    """A Rich console made on first use: ``steward check --json`` never loads Rich (20 ms)."""
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._console: Any = None
-
-    def get(self) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._options)
-        return self._console
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.get(), name)
-
-
-out = _LazyConsole(highlight=False, soft_wrap=False)
-err = _LazyConsole(stderr=True, highlight=False)
-
-
-def _stderr_is_terminal() -> bool:
-    """``err.is_terminal``, without loading Rich when standard error is plainly no terminal
-    (Rich's own answer then is no as well: only these variables could make it yes)."""
-    if not ({"TTY_COMPATIBLE", "FORCE_COLOR"} & os.environ.keys()):
-        try:
-            if not sys.stderr.isatty():
-                return False
-        except ValueError:  # closed
-            return False
-    return bool(err.is_terminal)
-
+# The names the commands used before the helpers moved to steward.cli.output.
+_emit_json = emit_json
+_escape = escape
+_usage_error = usage_error
+_runtime_error = runtime_error
+_stderr_is_terminal = stderr_is_terminal
 
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
+
+#: ``--debug``: show the traceback of an internal error (also ``STEWARD_DEBUG=1``).
+_DEBUG = {"on": bool(os.environ.get("STEWARD_DEBUG"))}
+
+FORMAT_HELP = "auto (a table on a terminal, tab-separated lines otherwise), table or tsv."
 
 
 def _version(value: bool) -> None:
@@ -85,45 +78,13 @@ def main_options(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an internal error.")
+    ] = False,
 ) -> None:
     """Steward: upstream monitoring, upgrades, reviews and vulnerability tracking for RPMs."""
-
-
-def _emit_json(document: Any) -> None:
-    """``document`` as indented UTF-8 JSON on standard output.
-
-    orjson writes a ten-thousand-package result in a tenth of the time the standard
-    library's indenting encoder takes; what it refuses (an integer past 64 bits, a lone
-    surrogate) is written by the standard library.
-    """
-    import orjson
-
-    try:
-        text = orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
-    except TypeError:
-        text = json.dumps(document, indent=2).encode()
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:  # a text-only stream (redirect_stdout to a StringIO)
-        sys.stdout.write(text.decode() + "\n")
-        return
-    sys.stdout.flush()
-    buffer.write(text + b"\n")
-    buffer.flush()
-
-
-EXIT_USAGE = 2
-EXIT_RUNTIME = 3
-
-
-def _usage_error(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
-    return typer.Exit(EXIT_USAGE)
-
-
-def _runtime_error(message: str) -> typer.Exit:
-    """A failure of the machine or a service (store, disk), not of the command line."""
-    err.print(f"[red]error:[/red] {message}")
-    return typer.Exit(EXIT_RUNTIME)
+    if debug:
+        _DEBUG["on"] = True
 
 
 @app.command(
@@ -131,7 +92,9 @@ def _runtime_error(message: str) -> typer.Exit:
         "Examples:\n\n"
         "  steward inventory examples/distro\n\n"
         "  steward inventory examples/distro --json | jq '.packages[].evr'\n\n"
-        "  steward inventory ~/src-openeuler --profile openeuler-22.03 --only zlib openssl\n\n"
+        "  steward inventory ~/src-openeuler --profile openeuler-22.03 --only jansson --only zstd"
+        "\n\n"
+        "  steward inventory ~/src-openeuler --format tsv | cut -f1,2\n\n"
         "Exit status: 0 when every package loaded cleanly, 1 when some have problems "
         "(warnings or errors), 2 on usage errors."
     )
@@ -158,12 +121,20 @@ def inventory(
     problems_only: Annotated[
         bool, typer.Option("--problems-only", help="List only packages that have problems.")
     ] = False,
+    output_format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
+    config_path: Annotated[Path | None, typer.Option("--config", help="Config file.")] = None,
 ) -> None:
-    """List every package of a tree with its EVR, upstream kind and problems."""
+    """List every package of a tree with its EVR, upstream kind and problems.
+
+    Plain lines (a pipe, --format tsv) are: package, EVR, upstream kind, worst severity
+    (or ok), problem codes separated by commas.
+    """
+    from steward.cli.convert import inventory_document
     from steward.distro.profiles import ProfileError
     from steward.distro.tree import TreeError, load_tree
 
-    config = _load_cli_config(None)
+    fmt = table_format(output_format)
+    config = _load_cli_config(config_path)
     chosen_profile = profile or config.profile
     started = time.perf_counter()
     try:
@@ -172,60 +143,78 @@ def inventory(
                 path, profile=chosen_profile, layout=layout, jobs=jobs, only=only or None
             )
     except (TreeError, ProfileError) as exc:
-        raise _usage_error(str(exc)) from exc
+        raise usage_error(str(exc)) from exc
+    _require_packages(path, distro, only)
     elapsed = time.perf_counter() - started
     flagged = [p for p in distro if any(x.severity in ("error", "warning") for x in p.problems)]
+    shown = [r for r in distro if not problems_only or r in flagged]
     if json_output:
-        document = distro.to_dict()
-        document["summary"] = _summary_dict(distro, flagged, elapsed)
-        _emit_json(document)
+        emit_document(inventory_document(distro, shown, len(flagged), elapsed))
     else:
-        _print_inventory(distro, flagged, problems_only, elapsed)
+        _print_inventory(distro, shown, flagged, elapsed, fmt)
     raise typer.Exit(1 if flagged else 0)
 
 
-def _summary_dict(distro: Any, flagged: list[Any], elapsed: float) -> dict[str, Any]:
-    return {
-        "packages": len(distro),
-        "with_problems": len(flagged),
-        "problems_by_code": distro.problem_counts(),
-        "seconds": round(elapsed, 3),
-    }
-
-
-def _print_inventory(distro: Any, flagged: list[Any], problems_only: bool, elapsed: float) -> None:
-    from rich.table import Table
-
-    table = Table(
-        title=f"{distro.root}  ({distro.layout}, profile {distro.profile.name})",
-        title_justify="left",
-        expand=False,
-    )
-    table.add_column("Package", style="bold", no_wrap=True)
-    table.add_column("EVR", no_wrap=True)
-    table.add_column("Upstream", no_wrap=True)
-    table.add_column("Problems")
-    for record in distro:
-        if problems_only and record not in flagged:
-            continue
-        upstream = record.upstream.kind if record.upstream else "-"
-        lines = []
-        for problem in record.problems:
-            style = _SEVERITY_STYLE.get(problem.severity, "")
-            lines.append(f"[{style}]{problem.code}[/{style}]: {_escape(problem.message)}")
-        table.add_row(
-            record.name, record.evr or "-", upstream, "\n".join(lines) or "[green]ok[/green]"
+def _package_names(root: Path) -> list[str]:
+    """The names a tree's packages may have (folders and spec files), for suggestions."""
+    try:
+        return sorted(
+            p.name if p.is_dir() else p.stem
+            for p in root.iterdir()
+            if (p.is_dir() and not p.name.startswith(".")) or p.suffix == ".spec"
         )
-    out.print(table)
+    except OSError:
+        return []
+
+
+def _require_packages(path: Path, distro: Any, only: list[str] | None) -> None:
+    """A usage error for an ``--only`` name the tree lacks, or a tree with no package."""
+    if only:
+        missing = [name for name in dict.fromkeys(only) if name not in distro]
+        if missing:
+            names = _package_names(path)
+            first = missing[0]
+            others = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            raise usage_error(
+                f"--only {first}: no such package in {path}{others}{did_you_mean(first, names)}"
+            )
+    elif len(distro) == 0:
+        raise usage_error(
+            f"no packages in {path}",
+            hint="a tree holds package folders (NAME/NAME.spec) or .spec files; "
+            "is this the right folder?",
+        )
+
+
+_INVENTORY_COLUMNS = (
+    Column("Package", style="bold"),
+    Column("EVR", drop=1),
+    Column("Upstream", drop=2),
+    Column("Problems", truncate=True, markup=True),
+)
+
+
+def _print_inventory(
+    distro: Any, shown: list[Any], flagged: list[Any], elapsed: float, fmt: str
+) -> None:
+    rows, plain = [], []
+    for record in shown:
+        upstream = record.upstream.kind.value if record.upstream else "-"
+        lines = [
+            f"[{_SEVERITY_STYLE.get(p.severity, '')}]{p.code}[/]: {escape(p.message)}"
+            for p in record.problems
+        ]
+        rows.append([record.name, record.evr or "-", upstream, "\n".join(lines) or "[green]ok[/]"])
+        codes = ",".join(dict.fromkeys(p.code for p in record.problems)) or "-"
+        plain.append(
+            [record.name, record.evr or "-", upstream, record.worst_severity or "ok", codes]
+        )
+    title = f"{distro.root}  ({distro.layout}, profile {distro.profile.name})"
+    print_rows(_INVENTORY_COLUMNS, rows, fmt=fmt, title=title, tsv_rows=plain)
     counts = distro.problem_counts()
     summary = ", ".join(f"{code} {n}" for code, n in counts.items()) or "none"
-    out.print(
-        f"{len(distro)} packages, {len(flagged)} with problems ({summary}) in {elapsed:.2f} s"
-    )
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")
+    line = f"{len(distro)} packages, {len(flagged)} with problems ({summary}) in {elapsed:.2f} s"
+    (out if fmt == "table" else err).print(escape(line))
 
 
 class _null:
@@ -239,8 +228,8 @@ class _null:
 @app.command(
     epilog=(
         "Examples:\n\n"
-        "  steward spec jansson/jansson.spec\n\n"
-        "  steward spec foo.spec --profile fedora-41 --arch aarch64 --json"
+        "  steward spec examples/distro/jansson/jansson.spec\n\n"
+        "  steward spec examples/distro/zstd/zstd.spec --profile fedora-41 --arch aarch64 --json"
     )
 )
 def spec(
@@ -248,65 +237,45 @@ def spec(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     profile: Annotated[str | None, typer.Option(help="Distro profile.")] = None,
     arch: Annotated[str | None, typer.Option(help="Target architecture for %ifarch.")] = None,
+    config_path: Annotated[Path | None, typer.Option("--config", help="Config file.")] = None,
 ) -> None:
     """Show what Steward reads from one spec file, without running any of it."""
+    from steward.cli.convert import spec_document
     from steward.distro.files import UnsafeFile
     from steward.distro.profiles import ProfileError, load_profile
     from steward.distro.tree import parse_spec_file
 
     try:
-        engine = load_profile(profile or _load_cli_config(None).profile).macro_engine()
+        engine = load_profile(profile or _load_cli_config(config_path).profile).macro_engine()
     except ProfileError as exc:
-        raise _usage_error(str(exc)) from exc
+        raise usage_error(str(exc)) from exc
     try:
         # Never outside the spec's own folder: a link to /etc/shadow is not echoed.
         parsed = parse_spec_file(path, root=path.absolute().parent, macros=engine, arch=arch)
     except UnsafeFile as exc:
-        raise _usage_error(f"{path}: {exc}") from exc
-    document: dict[str, Any] = {
-        "path": str(path),
-        "name": parsed.name,
-        "epoch": parsed.epoch,
-        "version": parsed.version,
-        "release": parsed.release,
-        "summary": parsed.summary,
-        "license": parsed.license,
-        "url": parsed.url,
-        "packages": [p.name for p in parsed.packages],
-        "sources": [
-            {"number": s.number, "raw": s.raw, "expanded": s.expanded, "line": s.line}
-            for s in parsed.sources
-        ],
-        "patches": [
-            {
-                "number": p.number,
-                "raw": p.raw,
-                "expanded": p.expanded,
-                "line": p.line,
-                "applied": any(a.applies(p.number) for a in parsed.patch_applications),
-            }
-            for p in parsed.patches
-        ],
-        "build_requires": parsed.build_requires,
-        "changelog_entries": len(parsed.changelog),
-        "diagnostics": [
-            {"line": d.line, "severity": d.severity, "code": d.code, "message": d.message}
-            for d in parsed.diagnostics
-        ],
-    }
+        raise usage_error(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise usage_error(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not parsed.name and not parsed.version:
+        raise usage_error(
+            f"{path} is not a spec file: it has no Name: and no Version: line",
+            hint="give the package's .spec file, e.g. steward spec "
+            "examples/distro/jansson/jansson.spec",
+        )
+    document = spec_document(path, parsed)
     if json_output:
-        _emit_json(document)
+        emit_document(document)
     else:
-        out.print(f"[bold]{parsed.name}[/bold] {parsed.evr}  {parsed.url or ''}")
-        out.print(f"packages: {', '.join(document['packages'])}")
-        for s in parsed.sources:
-            out.print(f"  Source{s.number}: {s.expanded}")
-        for p in document["patches"]:
-            state = "" if p["applied"] else "  [yellow](not applied)[/yellow]"
-            out.print(f"  Patch{p['number']}: {p['expanded']}{state}")
+        out.print(f"[bold]{escape(document.package)}[/bold] {parsed.evr}  {parsed.url or ''}")
+        out.print(f"packages: {', '.join(document.subpackages)}")
+        for s in document.sources:
+            out.print(f"  Source{s.number}: {escape(s.expanded or s.declared_raw)}")
+        for p in document.patches:
+            state = "" if p.applied else "  [yellow](not applied)[/yellow]"
+            out.print(f"  Patch{p.number}: {escape(p.expanded or p.declared_raw)}{state}")
         for d in parsed.diagnostics:
             style = _SEVERITY_STYLE.get(d.severity, "")
-            out.print(f"[{style}]{_escape(str(d))}[/{style}]")
+            out.print(f"[{style}]{escape(str(d))}[/{style}]")
     raise typer.Exit(1 if parsed.errors else 0)
 
 
@@ -314,24 +283,49 @@ _CHECK_EPILOG = (
     "Examples:\n\n"
     "  steward check examples/distro\n\n"
     "  steward check ~/src-openeuler --concurrency 64 --policy same-major\n\n"
-    "  steward check ~/src-openeuler --only zlib --only openssl --json\n\n"
+    "  steward check ~/src-openeuler --only jansson --only zstd --json\n\n"
     "Tokens: GITHUB_TOKEN, GITLAB_TOKEN, GITEE_TOKEN (never printed). An interrupted run is "
     "resumed by the next check of the same tree (--no-resume starts over).\n\n"
     "Exit status: 0 every package was checked, 1 some checks failed, 2 usage error."
 )
 
 
+def _read_config(config_path: Path | None) -> Any:
+    """The configuration in use; raises ``ConfigError`` for one that cannot be used.
+
+    An nvchecker file (as ``--config`` or ``$STEWARD_CONFIG``) names the packages; the
+    network, store and tokens stay the user's own Steward configuration (the next file
+    found), as they would be.
+    """
+    from steward.config import ConfigError, config_paths, load_config, parse_config
+    from steward.upstream.imports import ImportFormatError, looks_like_nvchecker
+
+    found = [p for p in config_paths(config_path) if p.is_file()]
+    if found and looks_like_nvchecker(found[0]):
+        from steward.cli.importcmd import nvchecker_as_config
+
+        base = next((p for p in found[1:] if not looks_like_nvchecker(p)), None)
+        try:
+            return nvchecker_as_config(found[0], parse_config(base) if base else None)
+        except ImportFormatError as exc:
+            raise ConfigError(str(exc)) from exc
+    return load_config(config_path)
+
+
 def _load_cli_config(config_path: Path | None) -> Any:
-    from steward.config import ConfigError, load_config
+    """:func:`_read_config`, with an unusable configuration as a usage error."""
+    from steward.config import ConfigError
 
     try:
-        return load_config(config_path)
+        return _read_config(config_path)
     except ConfigError as exc:
         raise _usage_error(str(exc)) from exc
 
 
 def _load_distro(path: Path, profile: str | None, only: list[str] | None, config: Any) -> Any:
-    return _start_distro(path, profile, only, config).result()
+    distro = _start_distro(path, profile, only, config).result()
+    _require_packages(path, distro, only)
+    return distro
 
 
 def _start_distro(path: Path, profile: str | None, only: list[str] | None, config: Any) -> Any:
@@ -361,7 +355,24 @@ def _open_store(db: str | None, config: Any) -> Any:
         raise _runtime_error(str(exc)) from exc
 
 
+def _interruptible(command: Any) -> Any:
+    """``command``, with Ctrl-C answered by :func:`_interrupted` whenever it comes."""
+    import functools
+
+    @functools.wraps(command)
+    def wrapper(**options: Any) -> Any:
+        try:
+            return command(**options)
+        except KeyboardInterrupt:
+            raise _interrupted(
+                options["path"], options.get("db"), options.get("config_path")
+            ) from None
+
+    return wrapper
+
+
 @app.command(epilog=_CHECK_EPILOG)
+@_interruptible
 def check(
     path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A package tree.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON results.")] = False,
@@ -412,6 +423,7 @@ def check(
             policy=chosen_policy, concurrency=concurrency, resume=resuming, db=db
         )
         distro = pending.result()
+        _require_packages(path, distro, only)
     except BaseException as exc:
         pending.close()
         link.close(False)
@@ -427,25 +439,49 @@ def check(
     except (StoreError, OSError) as exc:  # the store failed, the disk is full
         raise _runtime_error(str(exc)) from exc
     if json_output:
-        _emit_json(
-            {
-                "run": run.run_id,
-                "resumed": run.resumed,
-                "skipped": run.skipped,
-                "seconds": round(run.seconds, 3),
-                "results": [_result_dict(r, run.release_counts) for r in run.results],
-            }
-        )
+        from steward.cli.convert import check_document
+
+        emit_document(check_document(run))
     else:
         _print_check_summary(run)
     raise typer.Exit(1 if run.failures else 0)
+
+
+def _interrupted(path: Path, db: str | None, config_path: Path | None) -> typer.Exit:
+    """Say how much of an interrupted check is stored (the next check resumes from there)."""
+    stored = "some"
+    try:
+        from steward.config import load_config
+        from steward.store import Store
+        from steward.workflows.storelink import tree_key
+
+        with Store.open(db or load_config(config_path).db) as store:
+            run = store.unfinished_run(tree_key(path))
+            stored = str(len(store.done_in_run(run.id))) if run is not None else "0"
+    except Exception:
+        pass
+    err.print(f"interrupted; {stored} packages stored, run again to resume")
+    return typer.Exit(EXIT_INTERRUPTED)
+
+
+def _progress_interval() -> float:
+    """Seconds between progress lines on a non-terminal (``STEWARD_PROGRESS_SECONDS``)."""
+    try:
+        return max(0.1, float(os.environ.get("STEWARD_PROGRESS_SECONDS", "5")))
+    except ValueError:
+        return 5.0
 
 
 def _run_with_progress(distro: Any, config: Any, options: Any, link: Any) -> Any:
     from steward.workflows.check import run_check
 
     if not _stderr_is_terminal():
-        return run_check(distro, config, options, link=link)
+        from steward.cli.progress import ProgressLines
+
+        with ProgressLines("checking upstreams", interval=_progress_interval()) as lines:
+            return run_check(
+                distro, config, options, link=link, progress=lines.advance, on_start=lines.start
+            )
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     with Progress(
@@ -469,33 +505,6 @@ def _run_with_progress(distro: Any, config: Any, options: Any, link: Any) -> Any
             progress=lambda _result: bar.advance(task),
             on_start=started,
         )
-
-
-def _result_dict(result: Any, release_counts: dict[str, int]) -> dict[str, Any]:
-    rec = result.recommendation
-    return {
-        "package": result.package,
-        "current": result.current_version,
-        "upstream": {
-            "kind": result.upstream.kind,
-            "project": result.upstream.project,
-            "origin": result.upstream.origin,
-        }
-        if result.upstream
-        else None,
-        "status": rec.status.value if rec else None,
-        "newest": rec.newest.version if rec and rec.newest else None,
-        "newest_stable": rec.newest_stable.version if rec and rec.newest_stable else None,
-        "recommended": rec.recommended.version if rec and rec.recommended else None,
-        "versions_behind": rec.versions_behind if rec else None,
-        "days_behind": rec.days_behind if rec else None,
-        "releases": release_counts.get(result.package, len(result.releases)),
-        "error": {"code": result.error_code, "message": result.error_message}
-        if result.error_code
-        else None,
-        "notes": list(result.notes),
-        "findings": list(rec.findings) if rec else [],
-    }
 
 
 def _print_check_summary(run: Any) -> None:
@@ -527,16 +536,21 @@ def _print_check_summary(run: Any) -> None:
     epilog=(
         "Examples:\n\n"
         "  steward outdated examples/distro\n\n"
-        "  steward outdated ~/src-openeuler --format markdown > outdated.md\n\n"
-        "  steward outdated ~/src-openeuler --json --all\n\n"
-        "Reads the answers stored by 'steward check'; exit status 0, or 1 when nothing "
-        "was checked yet."
+        "  steward outdated examples/distro --format markdown > outdated.md\n\n"
+        "  steward outdated examples/distro --json --all\n\n"
+        "Reads the answers stored by 'steward check'. Plain lines (a pipe, --format tsv) "
+        "are: package, packaged, newest upstream, recommended, behind by, upstream kind, "
+        "error code.\n\n"
+        "Exit status: 0 every stored check succeeded, 1 some stored checks failed or "
+        "nothing was checked yet, 2 usage error."
     )
 )
 def outdated(
     path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A package tree.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    output_format: Annotated[str, typer.Option("--format", help="table or markdown.")] = "table",
+    output_format: Annotated[
+        str, typer.Option("--format", help="auto, table, tsv or markdown.")
+    ] = "auto",
     show_all: Annotated[
         bool, typer.Option("--all", help="Also list packages that are up to date.")
     ] = False,
@@ -545,10 +559,11 @@ def outdated(
     profile: Annotated[str | None, typer.Option(help="Distro profile.")] = None,
 ) -> None:
     """Which packages are behind their upstream, by how much, and what to move to."""
-    from steward.workflows.check import latest_rows
+    from steward.cli import documents as d
+    from steward.cli.convert import outdated_package
+    from steward.workflows.check import latest_rows, tree_key
 
-    if output_format not in ("table", "markdown"):
-        raise _usage_error("--format must be table or markdown")
+    fmt = "markdown" if output_format == "markdown" else table_format(output_format)
     config = _load_cli_config(config_path)
     distro = _load_distro(path, profile, None, config)
     with _open_store(db, config) as store:
@@ -557,13 +572,25 @@ def outdated(
         err.print(f"No stored checks for {path}: run 'steward check {path}' first.")
         raise typer.Exit(1)
     shown = [r for r in rows if show_all or _is_outdated(r) or _check_failed(r) or _findings(r)]
+    failed = sum(1 for r in rows if _check_failed(r))
     if json_output:
-        _emit_json({"packages": [_row_dict(r) for r in shown]})
-    elif output_format == "markdown":
+        emit_document(
+            d.OutdatedDocument(
+                tree=tree_key(path),
+                packages=[outdated_package(r) for r in shown],
+                summary=d.OutdatedSummary(
+                    checked=len(rows),
+                    shown=len(shown),
+                    outdated=sum(1 for r in rows if _is_outdated(r)),
+                    failed=failed,
+                ),
+            )
+        )
+    elif fmt == "markdown":
         sys.stdout.write(_markdown(shown))
     else:
-        _print_outdated(shown, len(rows))
-    raise typer.Exit(0)
+        _print_outdated(shown, rows, fmt)
+    raise typer.Exit(1 if failed else 0)
 
 
 def _check_failed(row: Any) -> bool:
@@ -585,25 +612,6 @@ def _behind(row: Any) -> str:
     return text
 
 
-def _row_dict(row: Any) -> dict[str, Any]:
-    return {
-        "package": row.package,
-        "current": row.current_version,
-        "newest": row.newest,
-        "newest_stable": row.newest_stable,
-        "recommended": row.recommended,
-        "status": row.status.value if row.status else None,
-        "versions_behind": row.versions_behind,
-        "days_behind": row.days_behind,
-        "upstream_kind": row.upstream_kind,
-        "current_exists_upstream": row.current_exists_upstream,
-        "checked_at": row.checked_at.isoformat(),
-        "last_success_at": row.last_success_at.isoformat() if row.last_success_at else None,
-        "error": {"code": row.error_code, "message": row.error_message} if row.error_code else None,
-        "findings": list(_findings(row)),
-    }
-
-
 def _findings(row: Any) -> tuple[str, ...]:
     """What the answer reports beside itself (stale tag rules, a version scheme change)."""
     from steward.upstream.recommend import findings_in
@@ -611,46 +619,44 @@ def _findings(row: Any) -> tuple[str, ...]:
     return findings_in(row.reason)
 
 
-_COLUMNS = (
-    "Package", "Packaged", "Newest upstream", "Recommended", "Behind by", "Upstream", "Findings"
-)  # fmt: skip
+_OUTDATED_COLUMNS = (
+    Column("Package", style="bold"),
+    Column("Packaged", drop=1),
+    Column("Newest upstream", drop=3),
+    Column("Recommended"),
+    Column("Behind by", drop=4),
+    Column("Upstream", drop=5),
+    Column("Check", drop=2, truncate=True, min_width=8),
+    Column("Findings", drop=6, truncate=True, min_width=10),
+)
 
 
 def _cells(row: Any) -> list[str]:
-    recommended = row.recommended or "-"
-    if _check_failed(row):
-        recommended += f" (check failed: {row.error_code})"
+    error = f"failed: {row.error_code}" if _check_failed(row) else "ok"
     return [
         row.package,
         row.current_version or "-",
         row.newest or "-",
-        recommended,
+        row.recommended or "-",
         _behind(row),
         row.upstream_kind or "-",
+        error,
         ", ".join(code.replace("-", " ") for code in _findings(row)) or "-",
     ]
 
 
-def _print_outdated(rows: list[Any], total: int) -> None:
-    from rich.table import Table
-
-    table = Table(title_justify="left")
-    for column in _COLUMNS:
-        if column in ("Package", "Newest upstream"):
-            # Long names and versions fold onto a second line; the numbers that matter don't.
-            table.add_column(column, overflow="fold", max_width=32)
-        else:
-            table.add_column(column, no_wrap=True)
-    for row in rows:
-        table.add_row(*(_escape(c) for c in _cells(row)))
-    out.print(table)
+def _print_outdated(shown: list[Any], rows: list[Any], fmt: str) -> None:
+    plain = [[*c[:6], r.error_code or "-", c[7]] for r, c in ((r, _cells(r)) for r in shown)]
+    print_rows(_OUTDATED_COLUMNS, [_cells(r) for r in shown], fmt=fmt, tsv_rows=plain)
     outdated_count = sum(1 for r in rows if _is_outdated(r))
     failed = sum(1 for r in rows if _check_failed(r))
-    out.print(f"{outdated_count} of {total} checked packages are outdated; {failed} checks failed")
+    line = f"{outdated_count} of {len(rows)} checked packages are outdated; {failed} checks failed"
+    (out if fmt == "table" else err).print(line)
 
 
 def _markdown(rows: list[Any]) -> str:
-    lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
+    header = [c.header for c in _OUTDATED_COLUMNS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         cells = [c.replace("|", "\\|") for c in _cells(row)]
         lines.append("| " + " | ".join(cells) + " |")
@@ -659,16 +665,17 @@ def _markdown(rows: list[Any]) -> str:
 
 _UPGRADE_EPILOG = (
     "Examples:\n\n"
-    "  steward upgrade src-openeuler/jansson --to 2.14.1\n\n"
-    "  steward upgrade src-openeuler/jansson --recommended --build rpms --nodeps\n\n"
     "  steward upgrade src-openeuler/jansson --to 2.14.1 --dry-run\n\n"
-    "  steward upgrade src-openeuler --all-outdated --jobs 2\n\n"
-    "  steward upgrade src-openeuler/jansson --recommended --push origin --open-pr\n\n"
+    "  steward upgrade src-openeuler/jansson --recommended --build srpm\n\n"
+    "  steward upgrade src-openeuler --all-outdated --dry-run --json\n\n"
+    "Add --build rpms (--nodeps) to build binaries too, and --push REMOTE --open-pr to "
+    "push the branch and open a pull request (GitHub, GitLab, Gitee).\n\n"
     "The work happens on branch steward/upgrade/NAME-VERSION in a separate worktree; your "
     "checkout is never changed. Reports (report.json, report.md), downloads and build logs "
-    "go to --output.\n\n"
-    "Exit status: 0 every upgrade is ready (or was done before), 1 some failed or need a "
-    "human, 2 usage error."
+    "go to --output (default: upgrades/ in the user's data directory, "
+    "~/.local/share/steward/upgrades).\n\n"
+    "Exit status: 0 every upgrade is ready (or was done before), 1 some failed, need a "
+    "human or a plan was refused, 2 usage error (a downgrade, say)."
 )
 
 
@@ -710,9 +717,10 @@ def upgrade(
     open_pr: Annotated[
         bool, typer.Option("--open-pr", help="Open a pull request (GitHub, GitLab, Gitee).")
     ] = False,
-    output: Annotated[Path, typer.Option(help="Reports, downloads, logs.")] = Path(
-        "steward-upgrades"
-    ),
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Reports, downloads, logs (default: upgrades/ in the data directory)."),
+    ] = None,
     packager: Annotated[
         str | None, typer.Option(help='Author, "Name <email>" (default: git config).')
     ] = None,
@@ -732,13 +740,15 @@ def upgrade(
     """Upgrade a package to a new upstream version: spec, sources, patches, build, commit."""
     from steward.distro.profiles import ProfileError, load_profile
     from steward.distro.tree import TreeError, load_package
-    from steward.workflows.upgrade import UpgradeOptions, plan_upgrade, run_upgrades
+    from steward.workflows.upgrade import UpgradeOptions, run_upgrades
 
     if build not in ("none", "srpm", "rpms"):
         raise _usage_error("--build must be none, srpm or rpms")
     if resume:
-        _continue_upgrade(path, to, build, nodeps, output, packager, json_output, config_path,
-                          profile)  # fmt: skip
+        _continue_upgrade(
+            path, to, build, nodeps, output or _default_upgrade_output(), packager,
+            json_output, config_path, profile,
+        )  # fmt: skip
     if sum(bool(x) for x in (to, recommended, all_outdated)) != 1:
         raise _usage_error("say exactly one of --to VERSION, --recommended or --all-outdated")
     if to is not None:
@@ -755,7 +765,7 @@ def upgrade(
         raise _usage_error(str(exc)) from exc
     options = UpgradeOptions(
         target=to,
-        output=output.absolute(),
+        output=(output or _default_upgrade_output()).absolute(),
         packager=_packager(packager, config),
         build="rpms" if compare and build == "srpm" else build,
         nodeps=nodeps,
@@ -777,27 +787,19 @@ def upgrade(
         except (TreeError, OSError) as exc:
             raise _usage_error(str(exc)) from exc
         target = to or _recommended_for(record, path, db, config)
+        _refuse_downgrade(record, target)
         jobs_list = [(record, target)]
     if dry_run:
-        from steward.upgrade.model import UpgradeError
-
-        plans = []
-        for record, target in jobs_list:
-            try:
-                plan = plan_upgrade(record, chosen, _with_target(options, target))
-            except UpgradeError as exc:  # the spec cannot be moved to that version
-                err.print(f"{record.name}: cannot upgrade to {target}: {_escape(str(exc))}")
-                raise typer.Exit(1) from None
-            plans.append(plan)
-            _print_plan(plan)
-        raise typer.Exit(0)
+        _dry_run(jobs_list, chosen, options, json_output)
     outcomes = run_upgrades(
         jobs_list, chosen, config, options, distro=distro, workers=jobs,
         progress=None if json_output else _print_outcome,
     )  # fmt: skip
-    if json_output:
-        _emit_json([_outcome_dict(o) for o in outcomes])
     bad = [o for o in outcomes if o.skipped is None and o.report.status != "ready"]
+    if json_output:
+        from steward.cli.convert import upgrade_document
+
+        emit_document(upgrade_document([], outcomes, dry_run=False))
     raise typer.Exit(1 if bad else 0)
 
 
@@ -822,10 +824,54 @@ def _continue_upgrade(
     )  # fmt: skip
     outcome = continue_upgrade(record, chosen, config, options)
     if json_output:
-        _emit_json([_outcome_dict(outcome)])
+        from steward.cli.convert import upgrade_document
+
+        emit_document(upgrade_document([], [outcome], dry_run=False))
     else:
         _print_outcome(outcome)
     raise typer.Exit(0 if outcome.report.status == "ready" else 1)
+
+
+def _default_upgrade_output() -> Path:
+    """``upgrades/`` in the user's data directory (``~/.local/share/steward/upgrades``)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("steward")) / "upgrades"
+
+
+def _refuse_downgrade(record: Any, target: str) -> None:
+    from steward.rpm.version import rpmvercmp
+
+    if record.version and rpmvercmp(target, record.version) <= 0:
+        word = "the same as" if rpmvercmp(target, record.version) == 0 else "older than"
+        raise usage_error(
+            f"{record.name}: {target} is {word} the packaged {record.version}; "
+            "Steward only upgrades",
+            hint="to go back to an older release, edit the spec by hand",
+        )
+
+
+def _dry_run(jobs_list: list[tuple[Any, str]], profile: Any, options: Any, as_json: bool) -> None:
+    """Plan every upgrade, change nothing; exit 1 when some plan is refused."""
+    from steward.cli.convert import plan_document, upgrade_document
+    from steward.upgrade.model import UpgradeError
+    from steward.workflows.upgrade import plan_upgrade
+
+    plans = []
+    for record, target in jobs_list:
+        try:
+            plan = plan_upgrade(record, profile, _with_target(options, target))
+        except UpgradeError as exc:
+            plans.append(plan_document(None, record, target, error=exc))
+            if not as_json:
+                err.print(f"[red]{escape(record.name)}[/red] {target}: {escape(str(exc))}")
+            continue
+        plans.append(plan_document(plan, record, target))
+        if not as_json:
+            _print_plan(plan)
+    if as_json:
+        emit_document(upgrade_document(plans, [], dry_run=True))
+    raise typer.Exit(1 if any(p.error for p in plans) else 0)
 
 
 def _with_target(options: Any, target: str) -> Any:
@@ -897,27 +943,44 @@ def _print_outcome(outcome: Any) -> None:
         out.print(f"  report: {outcome.markdown_path}")
 
 
-def _outcome_dict(outcome: Any) -> dict[str, Any]:
-    document: dict[str, Any] = {"package": outcome.package, "skipped": outcome.skipped}
-    if outcome.skipped is None:
-        document["report"] = outcome.report.to_dict()
-        document["report_path"] = str(outcome.json_path) if outcome.json_path else None
-    return document
-
-
 @app.command(epilog="Example:\n\n  steward vercmp 1:1.0-1 1.0-2   # prints 1:1.0-1 > 1.0-2")
 def vercmp(
     left: Annotated[str, typer.Argument(help="[epoch:]version[-release]")],
     right: Annotated[str, typer.Argument(help="[epoch:]version[-release]")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Compare two versions the way rpm does (exit 0 equal, 11 left newer, 12 right newer)."""
     from steward.rpm.version import compare_evr
 
     result = compare_evr(left, right)
     sign = {0: "==", 1: ">", -1: "<"}[result]
-    print(f"{left} {sign} {right}")
+    if json_output:
+        from steward.cli import documents as d
+
+        emit_document(
+            d.VercmpDocument(
+                left=left,
+                right=right,
+                relation=sign,
+                summary=d.VercmpSummary(result=result),
+            )
+        )
+    else:
+        print(f"{left} {sign} {right}")
     raise typer.Exit({0: 0, 1: 11, -1: 12}[result])
 
+
+def _register_commands() -> None:
+    """The commands that live in their own modules (each module stays small)."""
+    from steward.cli import doctor, importcmd, nvworkflow
+
+    app.command(epilog=nvworkflow.TAKE_EPILOG)(nvworkflow.take)
+    app.command(epilog=nvworkflow.NEW_EPILOG)(nvworkflow.new)
+    app.command("import", epilog=importcmd.IMPORT_EPILOG)(importcmd.import_config)
+    app.command(epilog=doctor.DOCTOR_EPILOG)(doctor.doctor)
+
+
+_register_commands()
 
 from steward.cli.config_cmd import config_app  # noqa: E402  (after app: a sub-command)
 
@@ -935,5 +998,41 @@ _register_advisory(app)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the command, and one clean message for what escapes it.
+
+    A configuration that cannot be used is one line and exit status 2, wherever it is read;
+    anything else that escapes a command is a bug in Steward: one line saying so and where
+    to report it, and the traceback only with ``--debug``.
+    """
+    from steward.config import ConfigError
+    from steward.upstream.resolve import PackageConfigError
+
+    try:
+        app()
+    except (ConfigError, PackageConfigError) as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    except Exception as exc:
+        _report_bug(exc)
+        raise SystemExit(EXIT_BUG) from None
+
+
+BUG_REPORT = (
+    "This is a bug in Steward. Please report it to the Steward maintainers (the issue "
+    "tracker of the repository you installed Steward from), with the output of the same "
+    "command run again with --debug."
+)
+
+
+def _report_bug(exc: BaseException) -> None:
+    import traceback
+
+    if _DEBUG["on"] or "--debug" in sys.argv:
+        traceback.print_exception(exc, file=sys.stderr)
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    place = f" (at {Path(where[0].filename).name}:{where[0].lineno})" if where else ""
+    print(f"steward: internal error: {type(exc).__name__}: {exc}{place}", file=sys.stderr)
+    print(BUG_REPORT, file=sys.stderr)

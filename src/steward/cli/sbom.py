@@ -52,7 +52,8 @@ def sbom(
     ] = None,
 ) -> None:
     """Write a validated SBOM of the tree: packages, sources, patches, binaries, licenses."""
-    from steward.cli.main import _load_cli_config, _load_distro, _usage_error, err
+    from steward.cli.main import _load_cli_config, _load_distro, _usage_error
+    from steward.cli.output import err
     from steward.sbom.inventory import inventory
 
     if diff is not None:

@@ -36,7 +36,8 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the tree's packages, upstream releases and checks over HTTP, and receive webhooks."""
-    from steward.cli.main import _load_cli_config, _runtime_error, _usage_error, err
+    from steward.cli.main import _load_cli_config, _runtime_error, _usage_error
+    from steward.cli.output import err
     from steward.distro.profiles import ProfileError
     from steward.distro.tree import TreeError
     from steward.service.server import open_state

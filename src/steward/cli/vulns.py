@@ -73,7 +73,8 @@ def vulns(
     'steward vulns sync -a SOURCE ...' keeps the advisories of each source in the store;
     'steward vulns PATH' without --advisories then matches against them.
     """
-    from steward.cli.main import _load_cli_config, _load_distro, _open_store, _usage_error, err
+    from steward.cli.main import _load_cli_config, _load_distro, _open_store, _usage_error
+    from steward.cli.output import err
     from steward.vuln.report import filter_findings
     from steward.workflows.vulns import scan_tree, upstream_releases
 
@@ -138,7 +139,8 @@ def vulns(
 
 
 def _sync(sources: list[str], db: str | None, config: Any, json_output: bool) -> None:
-    from steward.cli.main import _emit_json, _open_store, _usage_error, out
+    from steward.cli.main import _emit_json, _open_store, _usage_error
+    from steward.cli.output import out
     from steward.workflows.vulns import sync_sources
 
     if not sources:
@@ -200,7 +202,7 @@ _STYLE = {
 def _print_table(findings: list[Any], report: Any) -> None:
     from rich.table import Table
 
-    from steward.cli.main import out
+    from steward.cli.output import out
     from steward.vuln.report import advisory_text, status_text
 
     table = Table(show_lines=False)

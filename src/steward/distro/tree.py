@@ -26,6 +26,7 @@ import collections
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -528,6 +529,9 @@ _WORKER: _Loader | None = None
 def _init_worker(loader: _Loader) -> None:
     global _WORKER
     _WORKER = loader
+    # Ctrl-C reaches the whole process group; the parent stops the pool (a traceback from
+    # every worker would bury the one line that says what happened).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _load_in_worker(items: list[str]) -> list[PackageRecord]:

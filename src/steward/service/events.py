@@ -94,7 +94,7 @@ class Publisher:
         return False
 
     def _send(self, topic: str, payload: bytes) -> None:
-        import pika  # type: ignore[import-untyped]
+        import pika
 
         parameters = pika.URLParameters(self.url)
         parameters.socket_timeout = 5

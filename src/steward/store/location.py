@@ -17,7 +17,7 @@ DB_ENV: Final = "STEWARD_DB"
 # The newest revision in migrations/versions. Comparing the stored revision with this
 # constant lets an up-to-date database open without importing Alembic at all; a test
 # checks that it names the head of the shipped revisions.
-SCHEMA_REVISION: Final = "0003"
+SCHEMA_REVISION: Final = "0004"
 
 _SQLITE: Final = "sqlite:///"
 

@@ -37,6 +37,7 @@ __all__ = [
     "HttpCacheEntry",
     "PackageCheck",
     "Run",
+    "TakenVersion",
     "UTCDateTime",
     "UpstreamRecord",
     "UpstreamReleaseRecord",
@@ -230,6 +231,22 @@ class UpstreamState(Base):
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     state: Mapped[bytes] = mapped_column(LargeBinary)
     stored_at: Mapped[_dt.datetime]
+
+
+class TakenVersion(Base):
+    """The upstream version a maintainer last took for a package (``steward take``).
+
+    ``reason`` is ``packaged`` (it is, or is being, packaged) or ``ignored`` (not worth
+    packaging); either way ``steward new`` reports only releases newer than it.
+    """
+
+    __tablename__ = "taken_versions"
+
+    tree: Mapped[str] = mapped_column(Text, primary_key=True)
+    package: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(16))
+    taken_at: Mapped[_dt.datetime]
 
 
 class AdvisorySourceRecord(Base):

@@ -28,7 +28,9 @@ Key file (``Credentials.from_file``), mode 0600 or stricter, either TOML::
     "github.com" = "ghp_..."
     "gitlab.example.com" = { token = "glpat-...", style = "gitlab" }
 
-or plain ``host = token`` lines (``#`` starts a comment). ``style`` is ``bearer``
+or plain ``host = token`` lines (``#`` starts a comment), or nvchecker's keyfile: a
+``[keys]`` table whose names are host names or nvchecker's older ``github``,
+``gitlab_<host>`` and ``gitea_<host>``. ``style`` is ``bearer``
 (``Authorization: Bearer``), ``gitlab`` (``PRIVATE-TOKEN``) or ``token``
 (``Authorization: token``, older Gitea/Forgejo). Without a style, hosts with a ``gitlab``
 label use ``gitlab`` and every other host ``bearer`` (GitLab accepts both).
@@ -274,6 +276,8 @@ class Credentials:
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError:
             return cls(_parse_lines(text, file))
+        if set(document) == {"keys"} and isinstance(document["keys"], dict):
+            return cls(_nvchecker_keys(document["keys"], file))
         return cls(_parse_toml(document, "", file))
 
 
@@ -324,3 +328,39 @@ def _token_from_table(table: Mapping[str, Any], host: str, file: Path) -> Token:
     except ValueError:
         choices = ", ".join(s.value for s in AuthStyle)
         raise CredentialsError(f"{file}: {host}.style must be one of {choices}") from None
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    # An unquoted ``gitlab_gitlab.gnome.org = …`` is a dotted key: nested tables.
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _is_legacy_key(name: str) -> bool:
+    return name == "github" or name.startswith(("gitlab_", "gitea_"))
+
+
+def _nvchecker_keys(keys: Mapping[str, Any], file: Path) -> dict[str, Token]:
+    """nvchecker's ``[keys]``: a host name, or ``github``/``gitlab_<host>``/``gitea_<host>``."""
+    tokens: dict[str, Token] = {}
+    # A host name wins over an older name for the same host, as in nvchecker.
+    for name, secret in sorted(_flatten(keys).items(), key=lambda item: _is_legacy_key(item[0])):
+        if not isinstance(secret, str) or not secret:
+            raise CredentialsError(f"{file}: keys.{name} must be a non-empty string")
+        if name == "github":
+            hosts: tuple[str, ...] = ("github.com", "api.github.com")
+        elif _is_legacy_key(name):
+            hosts = (name.split("_", 1)[1],)
+        elif "." in name:
+            hosts = (name,)
+        else:
+            continue  # a key of a source Steward does not have
+        for host in hosts:
+            tokens.setdefault(host, Token(secret, _default_style(host)))
+    return tokens

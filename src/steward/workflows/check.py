@@ -152,6 +152,7 @@ async def _run(
     packages: Sequence[PackageRecord] = list(distro)
     run_options = {"policy": options.policy, "packages": len(packages)}
     finished = False
+    pending: list[CheckRecord] = []
     try:
         link.begin(tree, options.resume)
         previous_total, done, states = await asyncio.to_thread(link.ready)
@@ -176,7 +177,6 @@ async def _run(
             states=states,
             release_cap=config.network.release_cap,
         )
-        pending: list[CheckRecord] = []
         last_flush = time.monotonic()
         store_lock = asyncio.Lock()
 
@@ -207,6 +207,9 @@ async def _run(
         await flush()
         finished = True
     finally:
+        if pending:  # interrupted (Ctrl-C, a failure): what the run has is stored all the same
+            batch, pending = pending, []
+            await asyncio.to_thread(link.send, batch)
         run_id, fresh = await asyncio.to_thread(link.close, finished)
     run.run_id = run_id
     run.new_releases.update(fresh)

@@ -310,9 +310,9 @@ def test_upgrade_dry_run_with_no_source_for_the_version_is_a_clean_refusal(
     folder = tmp_path / "foo"
     folder.mkdir()
     (folder / "foo.spec").write_text(
-        # The tarball's version comes from a macro Steward does not know to follow.
-        "Name: foo\nVersion: 1.0\nRelease: 1\n%global tarver 1.0\nSummary: s\nLicense: MIT\n"
-        "URL: https://example.org\nSource0: %{url}/foo-%{tarver}.tar.gz\n"
+        # The tarball is named by a commit, so it cannot move with the version.
+        "Name: foo\nVersion: 1.0\nRelease: 1\nSummary: s\nLicense: MIT\n"
+        "URL: https://example.org\nSource0: %{url}/archive/3f2a9c1e.tar.gz\n"
         "%description\nd\n%prep\n%autosetup\n"
     )
     argv = ["upgrade", str(folder), "--to", "2.0", "--dry-run", *(["--json"] if as_json else [])]
@@ -324,9 +324,10 @@ def test_upgrade_dry_run_with_no_source_for_the_version_is_a_clean_refusal(
 
         plan = json.loads(result.stdout)["plans"][0]
         assert plan["error"]["code"] == "plan-failed"
-        assert "Source0 still names version 1.0" in plan["error"]["message"]
+        assert "does not move with the version" in plan["error"]["message"]
     else:
-        assert "Source0 still names version 1.0" in result.output
+        assert "cannot upgrade to 2.0" in result.output
+        assert "does not move with the version" in result.output
 
 
 @pytest.mark.slow

@@ -112,7 +112,7 @@ def test_check_stores_and_prints_no_secret_from_an_upstream_url(tmp_path: Path) 
         output = run.stdout + run.stderr
         for secret in SECRETS:
             assert secret not in output, (secret, output)
-    first = {r["package"]: r for r in json.loads(runs[0].stdout)["results"]}
+    first = {r["package"]: r for r in json.loads(runs[0].stdout)["packages"]}
     assert first["listed"]["recommended"] == "2.0", first["listed"]
     assert first["userinfo"]["recommended"] == "2.0", first["userinfo"]
     assert "REDACTED" in json.dumps(first["listed"]) and "REDACTED" in json.dumps(first["broken"])

@@ -206,3 +206,16 @@ def test_the_command_writes_both_documents(tmp_path: Path) -> None:
     assert "x_steward-openEuler-24.03-LTS-CVE-2020-36325.json" in names
     bad = runner.invoke(app, [*args, "--created", "yesterday"])
     assert bad.exit_code == 2 and "--created" in bad.output
+
+
+def test_a_tree_with_no_fix_to_state_gives_a_valid_document(tmp_path: Path) -> None:
+    # An advisory for a package the tree does not have: nothing fixed, nothing stated.
+    other = copy.deepcopy(_PAST)
+    for affected in other.get("affected", []):
+        affected["package"]["name"] = "no-such-package-in-the-tree"
+    path = tmp_path / "OESA-2099-2002.json"
+    path.write_text(json.dumps(other), encoding="utf-8")
+    published = publish_fixes(load_tree(EXAMPLES), [path], created=WHEN)
+    assert published.fixes == 0 and published.osv == []
+    assert csaf_errors(published.csaf) == []
+    assert "vulnerabilities" not in published.csaf

@@ -89,7 +89,7 @@ def advisory(
     for record in published.osv:
         _write(output / "osv" / f"{record['id']}.json", record)
     err.print(
-        f"wrote {output / 'csaf' / csaf_name} ({len(published.csaf['vulnerabilities'])} "
+        f"wrote {output / 'csaf' / csaf_name} ({len(published.csaf.get('vulnerabilities', []))} "
         f"vulnerabilities) and {len(published.osv)} OSV records to {output / 'osv'}",
         markup=False,
     )

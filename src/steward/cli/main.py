@@ -864,7 +864,8 @@ def _dry_run(jobs_list: list[tuple[Any, str]], profile: Any, options: Any, as_js
         except UpgradeError as exc:
             plans.append(plan_document(None, record, target, error=exc))
             if not as_json:
-                err.print(f"[red]{escape(record.name)}[/red] {target}: {escape(str(exc))}")
+                name, why = escape(record.name), escape(str(exc))
+                err.print(f"[red]{name}[/red]: cannot upgrade to {target}: {why}")
             continue
         plans.append(plan_document(plan, record, target))
         if not as_json:

@@ -176,10 +176,12 @@ class _Products:
             }
             for full, nvra in sorted(self.relationships.items())
         ]
-        return {
-            "branches": [{"category": "vendor", "name": vendor, "branches": branches}],
-            "relationships": relationships,
+        tree: dict[str, Any] = {
+            "branches": [{"category": "vendor", "name": vendor, "branches": branches}]
         }
+        if relationships:  # CSAF allows no empty list: a tree with no fix has none
+            tree["relationships"] = relationships
+        return tree
 
 
 def _nvra(package: SbomPackage, name: str, arch: str) -> str:
@@ -277,11 +279,10 @@ def csaf_vex(
             "generator": {"date": when, "engine": {"name": "Steward", "version": version}},
         },
     }
-    return {
-        "document": document,
-        "product_tree": products.tree(publisher.name),
-        "vulnerabilities": vulnerabilities,
-    }
+    csaf: dict[str, Any] = {"document": document, "product_tree": products.tree(publisher.name)}
+    if vulnerabilities:  # CSAF allows no empty list: nothing fixed, nothing listed
+        csaf["vulnerabilities"] = vulnerabilities
+    return csaf
 
 
 def _vulnerability(

@@ -7,6 +7,7 @@ A thin shell over :func:`steward.workflows.health.run_health`: a table by defaul
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import sys
 from pathlib import Path
@@ -42,6 +43,16 @@ def health(
     plots: Annotated[
         Path | None, typer.Option("--plots", help="Also save the HTML report's plots here.")
     ] = None,
+    forge: Annotated[
+        str | None,
+        typer.Option(
+            help="Read PRs and issues from OWNER/<package> on a forge: gitee:src-openeuler."
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Compute ages as of this UTC date (YYYY-MM-DD); default now."),
+    ] = None,
     min_dependents: Annotated[
         int,
         typer.Option(min=0, help="Early warning: dormant packages with this many dependents."),
@@ -59,7 +70,7 @@ def health(
     from steward.cli.main import _load_cli_config, _load_distro, _open_store, _usage_error
     from steward.health.ownership import OwnershipError, load_ownership
     from steward.health.status import StatusRules
-    from steward.workflows.health import HealthOptions, run_health
+    from steward.workflows.health import HealthOptions, fetch_forge, parse_forge, run_health
 
     chosen = "json" if json_output else output_format
     if chosen not in ("table", "json", "html"):
@@ -71,12 +82,22 @@ def health(
         ownership = load_ownership(sigs) if sigs else None
     except OwnershipError as exc:
         raise _usage_error(str(exc)) from exc
-    options = HealthOptions(
-        ownership=ownership, rules=StatusRules(warning_dependents=min_dependents)
-    )
+    try:
+        now = _dt.datetime.fromisoformat(as_of).replace(tzinfo=_dt.UTC) if as_of else None
+    except ValueError as exc:
+        raise _usage_error(f"--as-of takes a date such as 2026-06-30, not {as_of!r}") from exc
+    rules = StatusRules(warning_dependents=min_dependents)
+    options = HealthOptions(ownership=ownership, rules=rules, now=now)
+    try:
+        forge_at = parse_forge(forge) if forge else None
+    except ValueError as exc:
+        raise _usage_error(str(exc)) from exc
     distro = _load_distro(path, profile, only, config)
+    items, failed = None, None
+    if forge_at is not None:
+        items, failed = fetch_forge([p.name for p in distro], *forge_at, config)
     with _open_store(db, config) as store:
-        report = run_health(distro, store=store, options=options)
+        report = run_health(distro, store=store, forge=items, forge_errors=failed, options=options)
     incomplete = any(p.errors for p in report.packages)
     if chosen == "html":
         from steward.health.report import render_html

@@ -3,7 +3,8 @@
 Time to First Response: from opening to the first comment or review by someone other than
 the author and not a bot. Change Request Closure Ratio: change requests closed (merged or
 not) in the window over those opened in it. Open CVE issues: open issues whose title or
-labels name a CVE, with their age. Bot accounts are left out everywhere.
+labels name a CVE, with their age. Bot accounts are left out of the response and closure
+metrics (their own pull requests and their comments); a CVE issue a bot opened still counts.
 """
 
 from __future__ import annotations
@@ -131,7 +132,8 @@ class Review:
 
 def review(items: Iterable[ForgeItem], *, now: _dt.datetime) -> Review:
     """Review and response metrics of the non-bot ``items`` opened in the last year."""
-    people: Sequence[ForgeItem] = [i for i in items if not i.bot]
+    everything = list(items)
+    people: Sequence[ForgeItem] = [i for i in everything if not i.bot]
     recent = [i for i in people if now - i.created <= WINDOW]
     changes = [i for i in recent if i.kind == "change"]
     closed = [
@@ -142,7 +144,7 @@ def review(items: Iterable[ForgeItem], *, now: _dt.datetime) -> Review:
     responses = [time_to_first_response(i) for i in recent]
     hours = [r.total_seconds() / 3600 for r in responses if r is not None]
     cves: list[tuple[str, int]] = []
-    for item in people:
+    for item in everything:  # CVE issues are often opened by a bot, and still count
         if item.kind == "issue" and item.closed is None:
             cves.extend((cve, max(0, (now - item.created).days)) for cve in item.cves)
     return Review(

@@ -27,9 +27,18 @@ from steward.health.status import StatusRules, classify, is_early_warning
 from steward.health.summary import DistroHealth, PackageHealth, lag_series, summarise
 
 if TYPE_CHECKING:
+    from steward.config import Config
+    from steward.health.forge import ForgeRepo
     from steward.store import Store
 
-__all__ = ["HealthOptions", "dependency_graph", "read_release_history", "run_health"]
+__all__ = [
+    "HealthOptions",
+    "dependency_graph",
+    "fetch_forge",
+    "parse_forge",
+    "read_release_history",
+    "run_health",
+]
 
 #: Points of the "lag over time" series: the end of each of the last eight quarters.
 _SERIES_POINTS = 8
@@ -121,12 +130,13 @@ def _package_health(
     graph: DependencyGraph,
     known: PackageReleases | None,
     forge: Sequence[ForgeItem] | None,
+    forge_error: str | None,
     security: Mapping[str, Any] | None,
     options: HealthOptions,
     now: _dt.datetime,
     moments: Sequence[_dt.datetime],
 ) -> PackageHealth:
-    errors: list[str] = []
+    errors: list[str] = [f"forge: {forge_error}"] if forge_error else []
     releases = known.releases if known else ()
     current = record.version or (known.current if known else None)
     lag = technical_lag(current, releases, now=now) if known and releases else None
@@ -175,6 +185,7 @@ def run_health(
     store: Store | None = None,
     tree: str | None = None,
     forge: Mapping[str, Sequence[ForgeItem]] | None = None,
+    forge_errors: Mapping[str, str] | None = None,
     security: Mapping[str, Mapping[str, Any]] | None = None,
     options: HealthOptions | None = None,
 ) -> DistroHealth:
@@ -182,7 +193,8 @@ def run_health(
 
     ``store`` holds the release history (``None``: no lag metrics); ``tree`` is the key the
     store knows the tree by (default: its absolute path, as ``steward check`` stores it).
-    ``forge`` maps a package to its pull requests and issues, ``security`` to its open
+    ``forge`` maps a package to its pull requests and issues (``forge_errors`` to why they
+    could not be read, see :func:`fetch_forge`), ``security`` to its open
     vulnerabilities summary (from the vulnerability work, when it exists).
     """
     options = options or HealthOptions()
@@ -197,6 +209,7 @@ def run_health(
             graph=graph,
             known=history.get(record.name),
             forge=forge.get(record.name) if forge is not None else None,
+            forge_error=(forge_errors or {}).get(record.name),
             security=security.get(record.name) if security is not None else None,
             options=options,
             now=now,
@@ -205,3 +218,52 @@ def run_health(
         for record in distro
     ]
     return summarise(key, records, now=now)
+
+
+def parse_forge(text: str) -> tuple[str, str]:
+    """``gitee:src-openeuler`` -> (``gitee``, ``src-openeuler``): the forge and the owner
+    under which every package has its repository of the same name."""
+    from steward.health.forge import FORGE_APIS
+
+    kind, _, owner = text.partition(":")
+    if kind not in FORGE_APIS or not owner or "/" in owner:
+        forges = ", ".join(FORGE_APIS)
+        raise ValueError(f"--forge takes KIND:OWNER with KIND one of {forges}, not {text!r}")
+    return kind, owner
+
+
+def fetch_forge(
+    packages: Sequence[str], kind: str, owner: str, config: Config
+) -> tuple[dict[str, list[ForgeItem]], dict[str, str]]:
+    """Every package's pull requests and issues on the forge, and the packages that failed.
+
+    Requests go through the upstream engine with the user's network settings and tokens
+    (``GITHUB_TOKEN``, ``GITEE_TOKEN``, bound to their hosts).
+    """
+    import asyncio
+
+    from steward.health.forge import ForgeError, ForgeRepo, fetch_forge_items
+    from steward.upstream.credentials import Credentials
+    from steward.upstream.fetch import Fetcher, FetchError
+    from steward.workflows.check import fetch_config
+
+    credentials = Credentials.from_env()
+    if config.network.key_file is not None:
+        credentials = credentials | Credentials.from_file(config.network.key_file)
+    items: dict[str, list[ForgeItem]] = {}
+    errors: dict[str, str] = {}
+
+    async def one(fetcher: Fetcher, name: str, repo: ForgeRepo) -> None:
+        try:
+            items[name] = await fetch_forge_items(fetcher, repo)
+        except (FetchError, ForgeError, ValueError) as exc:
+            errors[name] = str(exc)
+
+    async def every() -> None:
+        async with Fetcher(fetch_config(config, None), credentials=credentials) as fetcher:
+            await asyncio.gather(
+                *(one(fetcher, n, ForgeRepo(kind, f"{owner}/{n}")) for n in packages)  # type: ignore[arg-type]
+            )
+
+    asyncio.run(every())
+    return items, errors

@@ -125,7 +125,9 @@ class DistroHealth:
             "distribution": self.distribution.to_dict(),
             "sigs": [s.to_dict() for s in self.sigs],
             "early_warnings": list(self.early_warnings),
-            "lag_over_time": [{"date": d, "libyears_sum": v} for d, v in self.lag_over_time],
+            "lag_over_time": [
+                {"date": d, "libyears_sum": round(v, 3)} for d, v in self.lag_over_time
+            ],
             "packages": [p.to_dict() for p in self.packages],
         }
 

@@ -33,7 +33,7 @@ NOW = dt.datetime(2026, 6, 30, tzinfo=dt.UTC)
 
 SPEC = """Name:           {name}
 Version:        {version}
-Release:        1
+Release:        {release}
 Summary:        Generated package {name}
 License:        MIT
 URL:            https://example.org/{name}
@@ -66,7 +66,7 @@ Headers.
 /usr/include/{name}.h
 
 %changelog
-* Mon Jun 01 2026 Gen <gen@example.org> - {version}-1
+* Mon Jun 01 2026 Gen <gen@example.org> - {version}-{release}
 - generated
 """
 
@@ -89,9 +89,11 @@ def _versions(rng: random.Random, count: int) -> list[tuple[str, dt.datetime]]:
 
 def build(workdir: Path, count: int, seed: int = 16) -> tuple[Path, Path, Path]:
     tree, db, sigs = workdir / "tree", workdir / "store.db", workdir / "sig-info.yaml"
-    stamp = workdir / f"built-{count}"
+    stamp = workdir / f"built-v2-{count}"
     if stamp.exists():
         return tree, db, sigs
+    if tree.exists() or db.exists():
+        sys.exit(f"{workdir} holds an unfinished or older build: remove it first")
     rng = random.Random(seed)
     names = [f"pkg{i:05d}" for i in range(count)]
     libraries = names[: max(1, count // 10)]
@@ -115,7 +117,7 @@ def build(workdir: Path, count: int, seed: int = 16) -> tuple[Path, Path, Path]:
             version, released = upstream[step]
             when = max(when + dt.timedelta(days=rng.randint(1, 90)), released)
             when = min(when, NOW - dt.timedelta(days=1))
-            spec = SPEC.format(name=name, version=version, deps=dep_lines)
+            spec = SPEC.format(name=name, version=version, release=number + 1, deps=dep_lines)
             blob = repo.create_blob(spec.encode())
             builder = repo.TreeBuilder()
             builder.insert(f"{name}.spec", blob, pygit2.enums.FileMode.BLOB)

@@ -101,3 +101,12 @@ def test_history_of_an_empty_repository_is_a_clear_error(tmp_path: Path) -> None
     pygit2.init_repository(str(tmp_path / "pkg"))
     with pytest.raises(HistoryError, match="no commits"):
         read_changes(tmp_path / "pkg")
+
+
+def test_histories_read_by_worker_processes_match_one_process(health_tree: Path) -> None:
+    from steward.health.history import read_histories
+
+    items = [(folder, None) for folder in sorted(health_tree.iterdir()) if folder.is_dir()]
+    alone = read_histories(items, jobs=1)
+    pooled = read_histories(items, jobs=2)
+    assert pooled == alone and [len(c) for c in alone if isinstance(c, list)][:2] == [1, 1]

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pygit2
 
 from steward.health.maintenance import Change
 
-__all__ = ["HistoryError", "read_changes", "spec_version"]
+__all__ = ["HistoryError", "read_changes", "read_histories", "spec_version"]
 
 _VERSION_LINE = re.compile(rb"^[ \t]*Version[ \t]*:[ \t]*(\S+)[ \t]*$", re.MULTILINE | re.I)
 
@@ -84,10 +87,15 @@ def read_changes(folder: Path, spec_name: str | None = None) -> list[Change]:
             parents = commit.parents
             if len(parents) > 1:
                 continue
-            tree = commit.tree
-            mine = _entry_id(tree, prefix)
-            if mine is None or (parents and _entry_id(parents[0].tree, prefix) == mine):
-                continue
+            if not prefix:  # the package is the repository: compare root trees, unloaded
+                if parents and parents[0].tree_id == commit.tree_id:
+                    continue
+                tree = commit.tree
+            else:
+                tree = commit.tree
+                mine = _entry_id(tree, prefix)
+                if mine is None or (parents and _entry_id(parents[0].tree, prefix) == mine):
+                    continue
             spec_id = _entry_id(tree, spec_path)
             version = None
             if spec_id is not None:
@@ -102,3 +110,40 @@ def read_changes(folder: Path, spec_name: str | None = None) -> list[Change]:
     except pygit2.GitError as exc:
         raise HistoryError(f"{folder}: cannot read the history: {exc}") from exc
     return changes
+
+
+_CHUNK = 200
+
+HistoryResult = list[Change] | HistoryError
+
+
+def _read_chunk(items: list[tuple[Path, str | None]]) -> list[HistoryResult]:
+    found: list[HistoryResult] = []
+    for folder, spec_name in items:
+        try:
+            found.append(read_changes(folder, spec_name))
+        except HistoryError as exc:
+            found.append(exc)
+    return found
+
+
+def read_histories(
+    items: Sequence[tuple[Path, str | None]], *, jobs: int | None = None
+) -> list[HistoryResult]:
+    """:func:`read_changes` of every ``(folder, spec name)``, in order; errors in place.
+
+    A large tree is read by one worker process per CPU (libgit2 work holds the interpreter
+    lock); ``jobs`` as for :func:`steward.distro.load_tree`. A pool that cannot start
+    reads in this process instead.
+    """
+    from steward.distro.tree import _worker_count
+
+    workers = _worker_count(jobs, len(items))  # one below the tree loader's threshold
+    if workers <= 1:
+        return _read_chunk(list(items))
+    chunks = [list(items[i : i + _CHUNK]) for i in range(0, len(items), _CHUNK)]
+    try:
+        with ProcessPoolExecutor(workers) as pool:
+            return [result for chunk in pool.map(_read_chunk, chunks) for result in chunk]
+    except (BrokenProcessPool, OSError):
+        return _read_chunk(list(items))

@@ -31,6 +31,7 @@ __all__ = [
     "UpstreamActivity",
     "UpstreamRelease",
     "aggregate",
+    "stable_releases",
     "technical_lag",
     "upstream_activity",
 ]
@@ -91,19 +92,28 @@ def _utc(value: _dt.datetime) -> _dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=_dt.UTC)
 
 
+def stable_releases(releases: Iterable[UpstreamRelease]) -> list[UpstreamRelease]:
+    """The stable ones of ``releases``, oldest version first (rpm order)."""
+    return sorted((r for r in releases if r.stable), key=lambda r: upstream_version_key(r.version))
+
+
 def technical_lag(
-    current: str | None, releases: Iterable[UpstreamRelease], *, now: _dt.datetime
+    current: str | None,
+    releases: Iterable[UpstreamRelease],
+    *,
+    now: _dt.datetime,
+    ordered: bool = False,
 ) -> TechnicalLag:
     """The lag of ``current`` behind the stable ``releases`` as seen at ``now``.
 
     Pre-releases and snapshots do not count; neither do releases older than ``current``.
+    ``ordered`` says ``releases`` are already :func:`stable_releases`.
     """
-    stable = sorted(
-        (r for r in releases if r.stable), key=lambda r: upstream_version_key(r.version)
-    )
+    stable = list(releases) if ordered else stable_releases(releases)
     if current is None or not stable:
         return TechnicalLag(current, stable[-1].version if stable else None, None, 0, 0, None, None)
-    newer = [r for r in stable if compare_versions(r.version, current) > 0]
+    key = upstream_version_key(current)
+    newer = [r for r in stable if upstream_version_key(r.version) > key]
     major = numeric_parts(current)[:1]
     same_major = [r for r in newer if numeric_parts(r.version)[:1] == major]
     newest = stable[-1]

@@ -20,6 +20,7 @@ from steward.health.lag import (
     UpstreamActivity,
     UpstreamRelease,
     aggregate,
+    stable_releases,
     technical_lag,
 )
 from steward.health.maintenance import Change, Maintenance
@@ -180,6 +181,7 @@ def lag_series(
     once they are dated before it. A moment before the first change has no value.
     """
     ordered = sorted((c for c in changes if c.version), key=lambda c: c.when)
+    stable = stable_releases(releases)
     series: list[tuple[str, float | None]] = []
     for moment in moments:
         version = None
@@ -187,7 +189,9 @@ def lag_series(
             if change.when > moment:
                 break
             version = change.version
-        known = [r for r in releases if r.date is not None and r.date <= moment]
-        value = technical_lag(version, known, now=moment).libyears if version else None
+        known = [r for r in stable if r.date is not None and r.date <= moment]
+        value = (
+            technical_lag(version, known, now=moment, ordered=True).libyears if version else None
+        )
         series.append((moment.date().isoformat(), value))
     return tuple(series)

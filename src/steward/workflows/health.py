@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from steward.distro.tree import Distro, PackageRecord
 from steward.health.graph import DependencyGraph, PackageDeps
-from steward.health.history import HistoryError, read_changes
+from steward.health.history import HistoryError, HistoryResult, read_histories
 from steward.health.lag import UpstreamRelease, technical_lag, upstream_activity
 from steward.health.maintenance import Change, maintenance
 from steward.health.ownership import Ownership
@@ -52,6 +52,8 @@ class HealthOptions:
     rules: StatusRules = field(default_factory=StatusRules)
     now: _dt.datetime | None = None
     history: bool = True
+    #: Worker processes reading git histories (``None``: one per CPU for large trees).
+    jobs: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,7 @@ def _package_health(
     known: PackageReleases | None,
     forge: Sequence[ForgeItem] | None,
     forge_error: str | None,
+    read: HistoryResult | None,
     security: Mapping[str, Any] | None,
     options: HealthOptions,
     now: _dt.datetime,
@@ -143,16 +146,12 @@ def _package_health(
     activity = upstream_activity(releases, now=now) if releases else None
     changes: list[Change] = []
     history = None
-    if options.history:
-        try:
-            changes = read_changes(
-                record.folder, record.spec_path.name if record.spec_path else None
-            )
-        except HistoryError as exc:
-            errors.append(f"history: {exc}")
-        else:
-            dates = {r.version: r.date for r in releases}
-            history = maintenance(changes, now=now, release_dates=dates)
+    if isinstance(read, HistoryError):
+        errors.append(f"history: {read}")
+    elif read is not None:
+        changes = read
+        dates = {r.version: r.date for r in releases}
+        history = maintenance(changes, now=now, release_dates=dates)
     forge_review = review(forge, now=now) if forge is not None else None
     people = options.ownership.people_of(record.name) if options.ownership else None
     verdict = classify(
@@ -203,6 +202,14 @@ def run_health(
     history = read_release_history(store, key) if store is not None else {}
     graph = dependency_graph(distro)
     moments = _quarter_ends(now, _SERIES_POINTS)
+    histories: list[HistoryResult | None] = [None] * len(distro)
+    if options.history:
+        histories = list(
+            read_histories(
+                [(p.folder, p.spec_path.name if p.spec_path else None) for p in distro],
+                jobs=options.jobs,
+            )
+        )
     records = [
         _package_health(
             record,
@@ -210,12 +217,13 @@ def run_health(
             known=history.get(record.name),
             forge=forge.get(record.name) if forge is not None else None,
             forge_error=(forge_errors or {}).get(record.name),
+            read=read,
             security=security.get(record.name) if security is not None else None,
             options=options,
             now=now,
             moments=moments,
         )
-        for record in distro
+        for record, read in zip(distro, histories, strict=True)
     ]
     return summarise(key, records, now=now)
 

@@ -49,6 +49,15 @@ def health(
             help="Read PRs and issues from OWNER/<package> on a forge: gitee:src-openeuler."
         ),
     ] = None,
+    advisories: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--advisories",
+            "-a",
+            exists=True,
+            help="Security debt from these advisories (OSV, CSAF, CVRF; as steward vulns).",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option("--as-of", help="Compute ages as of this UTC date (YYYY-MM-DD); default now."),
@@ -70,7 +79,13 @@ def health(
     from steward.cli.main import _load_cli_config, _load_distro, _open_store, _usage_error
     from steward.health.ownership import OwnershipError, load_ownership
     from steward.health.status import StatusRules
-    from steward.workflows.health import HealthOptions, fetch_forge, parse_forge, run_health
+    from steward.workflows.health import (
+        HealthOptions,
+        fetch_forge,
+        parse_forge,
+        run_health,
+        security_from_advisories,
+    )
 
     chosen = "json" if json_output else output_format
     if chosen not in ("table", "json", "html"):
@@ -97,7 +112,18 @@ def health(
     if forge_at is not None:
         items, failed = fetch_forge([p.name for p in distro], *forge_at, config)
     with _open_store(db, config) as store:
-        report = run_health(distro, store=store, forge=items, forge_errors=failed, options=options)
+        security = None
+        if advisories:
+            when = now or _dt.datetime.now(_dt.UTC)
+            security = security_from_advisories(distro, advisories, store, now=when)
+        report = run_health(
+            distro,
+            store=store,
+            forge=items,
+            forge_errors=failed,
+            security=security,
+            options=options,
+        )
     incomplete = any(p.errors for p in report.packages)
     if chosen == "html":
         from steward.health.report import render_html

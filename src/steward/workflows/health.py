@@ -38,6 +38,7 @@ __all__ = [
     "parse_forge",
     "read_release_history",
     "run_health",
+    "security_from_advisories",
 ]
 
 #: Points of the "lag over time" series: the end of each of the last eight quarters.
@@ -275,3 +276,34 @@ def fetch_forge(
 
     asyncio.run(every())
     return items, errors
+
+
+def security_from_advisories(
+    distro: Distro, advisories: Sequence[Path], store: Store | None, *, now: _dt.datetime
+) -> dict[str, dict[str, Any]]:
+    """Security debt per package from ``steward vulns``' matching of ``advisories`` (or of
+    the advisories kept in the store when none is given)."""
+    from steward.health.security import OpenVulnerability, security_debt
+    from steward.vuln.match import Status
+    from steward.workflows.vulns import scan_tree, upstream_releases
+
+    upstream = upstream_releases(store, distro) if store is not None else None
+    report = scan_tree(distro, advisories, upstream=upstream, store=store)
+    still_open = (Status.AFFECTED, Status.FIXED_BY_UPGRADE, Status.AMBIGUOUS)
+
+    def published(text: str | None) -> _dt.datetime | None:
+        try:
+            return _dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+        except ValueError:
+            return None
+
+    return security_debt(
+        (
+            OpenVulnerability(
+                f.package, f.advisory.id, published(f.advisory.published), f.needs_action
+            )
+            for f in report.findings
+            if f.status in still_open
+        ),
+        now=now,
+    )

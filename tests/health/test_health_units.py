@@ -110,3 +110,26 @@ def test_histories_read_by_worker_processes_match_one_process(health_tree: Path)
     alone = read_histories(items, jobs=1)
     pooled = read_histories(items, jobs=2)
     assert pooled == alone and [len(c) for c in alone if isinstance(c, list)][:2] == [1, 1]
+
+
+def test_package_folder_inside_a_larger_repository_counts_only_its_own_commits(
+    tmp_path: Path,
+) -> None:
+    import pygit2
+
+    repo = pygit2.init_repository(str(tmp_path), initial_head="main")
+    parents: list[pygit2.Oid] = []
+    for number, (folder, version) in enumerate(
+        [("a", "1.0"), ("b", "5"), ("a", "1.1"), ("b", "6")]
+    ):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / f"{folder}.spec").write_text(f"Name: {folder}\nVersion: {version}\n")
+        repo.index.add_all()
+        repo.index.write()
+        sig = pygit2.Signature("x", f"x{number}@example.org", 1_700_000_000 + number * 86400, 0)
+        parents = [repo.create_commit("HEAD", sig, sig, "c", repo.index.write_tree(), parents)]
+    changes = read_changes(tmp_path / "a")
+    assert [(c.author, c.version) for c in changes] == [
+        ("x2@example.org", "1.1"),
+        ("x0@example.org", "1.0"),
+    ]

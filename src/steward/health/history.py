@@ -82,19 +82,23 @@ def read_changes(folder: Path, spec_name: str | None = None) -> list[Change]:
     versions: dict[pygit2.Oid, str | None] = {}
     changes: list[Change] = []
     try:
-        walker = repo.walk(repo.head.target, pygit2.enums.SortMode.TIME)
-        for commit in walker:
-            parents = commit.parents
-            if len(parents) > 1:
+        # Every commit once; parents are looked up among them instead of being loaded again.
+        commits = list(repo.walk(repo.head.target, pygit2.enums.SortMode.TIME))
+        trees = {c.id: c.tree_id for c in commits}
+        for commit in commits:
+            parent_ids = commit.parent_ids
+            if len(parent_ids) > 1:
                 continue
             if not prefix:  # the package is the repository: compare root trees, unloaded
-                if parents and parents[0].tree_id == commit.tree_id:
+                if parent_ids and trees.get(parent_ids[0]) == commit.tree_id:
                     continue
                 tree = commit.tree
             else:
                 tree = commit.tree
                 mine = _entry_id(tree, prefix)
-                if mine is None or (parents and _entry_id(parents[0].tree, prefix) == mine):
+                if mine is None or (
+                    parent_ids and _entry_id(repo[parent_ids[0]].peel(pygit2.Tree), prefix) == mine
+                ):
                     continue
             spec_id = _entry_id(tree, spec_path)
             version = None
@@ -104,8 +108,9 @@ def read_changes(folder: Path, spec_name: str | None = None) -> list[Change]:
                     data = blob.data if isinstance(blob, pygit2.Blob) else b""
                     versions[spec_id] = spec_version(data)
                 version = versions[spec_id]
-            when = _dt.datetime.fromtimestamp(commit.author.time, _dt.UTC)
-            email = (commit.author.email or commit.author.name or "").strip().lower()
+            author = commit.author
+            when = _dt.datetime.fromtimestamp(author.time, _dt.UTC)
+            email = (author.email or author.name or "").strip().lower()
             changes.append(Change(str(commit.id), email, when, version))
     except pygit2.GitError as exc:
         raise HistoryError(f"{folder}: cannot read the history: {exc}") from exc

@@ -151,7 +151,7 @@ def _number(value: Any) -> str:
 def _print_table(report: Any) -> None:
     from rich.table import Table
 
-    from steward.cli.main import out
+    from steward.cli.output import out
 
     table = Table(title=f"Health of {report.tree}")
     for head in ("package", "SIG", "status", "rdeps", "behind", "days", "libyears",

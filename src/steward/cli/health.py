@@ -20,7 +20,7 @@ __all__ = ["EPILOG", "health"]
 EPILOG = (
     "Examples:\n\n"
     "  steward check ~/src-openeuler && steward health ~/src-openeuler\n\n"
-    "  steward health ~/src-openeuler --sigs ~/community/sig --json > health.json\n\n"
+    "  steward health ~/src-openeuler --json > health.json\n\n"
     "  steward health ~/src-openeuler --format html --output health.html\n\n"
     "Lag comes from the releases `steward check` stored; maintenance from each package's "
     "git history; --sigs names a sig-info.yaml or a folder of them (openEuler's community "

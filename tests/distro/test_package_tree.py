@@ -427,7 +427,8 @@ def test_to_dict_is_json_with_stable_keys(tmp_path: Path) -> None:
     record = data["packages"][0]
     assert list(record) == [
         "name", "folder", "spec_path", "spec_name", "evr", "epoch", "version", "release",
-        "summary", "license", "url", "subpackages", "build_requires", "sources", "patches",
+        "summary", "license", "url", "subpackages", "build_requires", "requires", "provides",
+        "sources", "patches",
         "upstream", "metadata_path", "problems",
     ]  # fmt: skip
     assert record["problems"][0] == {

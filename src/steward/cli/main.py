@@ -944,6 +944,12 @@ def _print_outcome(outcome: Any) -> None:
         out.print(f"  report: {outcome.markdown_path}")
 
 
+from steward.cli.health import EPILOG as _HEALTH_EPILOG  # noqa: E402
+from steward.cli.health import health as _health  # noqa: E402
+
+app.command("health", epilog=_HEALTH_EPILOG)(_health)
+
+
 @app.command(epilog="Example:\n\n  steward vercmp 1:1.0-1 1.0-2   # prints 1:1.0-1 > 1.0-2")
 def vercmp(
     left: Annotated[str, typer.Argument(help="[epoch:]version[-release]")],

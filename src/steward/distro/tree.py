@@ -178,6 +178,9 @@ class PackageRecord:
     url: str | None = None
     subpackages: tuple[str, ...] = ()
     build_requires: tuple[str, ...] = ()
+    #: ``Requires:`` and ``Provides:`` of the main package and every subpackage, in order.
+    requires: tuple[str, ...] = ()
+    provides: tuple[str, ...] = ()
     sources: tuple[FileRef, ...] = ()
     patches: tuple[FileRef, ...] = ()
     upstream: UpstreamInfo | None = None
@@ -215,6 +218,8 @@ class PackageRecord:
             "url": self.url,
             "subpackages": list(self.subpackages),
             "build_requires": list(self.build_requires),
+            "requires": list(self.requires),
+            "provides": list(self.provides),
             "sources": [s.to_dict() for s in self.sources],
             "patches": [p.to_dict() for p in self.patches],
             "upstream": self.upstream.to_dict() if self.upstream else None,
@@ -756,6 +761,8 @@ class _Loader:
             url=spec.url,
             subpackages=tuple(p.name for p in spec.subpackages),
             build_requires=tuple(spec.build_requires),
+            requires=tuple(r for p in spec.packages for r in p.requires),
+            provides=tuple(r for p in spec.packages for r in p.provides),
             sources=sources,
             patches=patches,
             upstream=upstream,

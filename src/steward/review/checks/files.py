@@ -130,12 +130,24 @@ def _binaries(ctx: ReviewContext, after: Side) -> list[CheckResult]:
 
 
 def _yaml(side: Side) -> CheckResult:
-    info = side.record.upstream
-    if info is None or side.record.metadata_path is None:
+    info, path = side.record.upstream, side.record.metadata_path
+    if path is None:
+        if "missing-metadata" in side.record.problem_codes():
+            return _R.result(
+                "files.package-yaml",
+                State.FAIL,
+                f"no upstream YAML: add {side.record.name}.yaml naming the upstream",
+                severity=Severity.NOTE,
+            )
         return _R.result(
             "files.package-yaml", State.NOT_APPLICABLE, "the package has no upstream YAML"
         )
-    where = Evidence(file=side.record.metadata_path.name)
+    where = Evidence(file=path.name)
+    if info is None:  # unreadable: the package record says why
+        why = [p for p in side.record.problems if p.path == path] or None
+        message = "; ".join(p.message for p in why) if why else "the YAML cannot be read"
+        lines = [Evidence(file=path.name, line=p.line) for p in why] if why else [where]
+        return _R.result("files.package-yaml", State.FAIL, message, lines)
     errors = [p for p in info.problems if p.severity == "error"]
     if errors:
         return _R.result(

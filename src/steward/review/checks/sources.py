@@ -135,11 +135,21 @@ async def _download_all(
     return out
 
 
+_FORGE_GIT = {"github": "https://github.com/{}.git", "gitlab": "https://gitlab.com/{}.git",
+              "gitee": "https://gitee.com/{}.git"}
+
+
 def _upstream_git(ctx: ReviewContext, after: Side) -> str | None:
+    """The upstream repository: the option, the YAML's ``git_url``, or its forge project."""
     if ctx.options.upstream_git:
         return ctx.options.upstream_git
     info = after.record.upstream
-    return info.git_url if info is not None and info.git_url else None
+    if info is None:
+        return None
+    if info.git_url:
+        return info.git_url
+    pattern = _FORGE_GIT.get(info.kind.value)
+    return pattern.format(info.src_repo) if pattern and info.src_repo else None
 
 
 def _tag_tree(ctx: ReviewContext, url: str, name: str, version: str) -> tuple[str, dict[str, str]]:
@@ -175,6 +185,9 @@ def _blob_id(data: bytes) -> str:
 
 
 def _tree_vs_tag(ctx: ReviewContext, after: Side) -> list[CheckResult]:
+    if ctx.options.fetch is None and not ctx.options.upstream_git:
+        return [_R.result("sources.tree-vs-tag", State.NOT_APPLICABLE,
+                          "not compared: the review runs offline")]
     url = _upstream_git(ctx, after)
     if url is None:
         return [_R.result("sources.tree-vs-tag", State.UNDECIDED,

@@ -61,7 +61,13 @@ def _parses(before: Side | None, after: Side) -> CheckResult:
         if side is None:
             return set()
         found = {(d.code, d.message) for d in side.spec.diagnostics if d.severity != "info"}
-        return found | {(p.code, p.message) for p in side.record.problems if p.severity != "info"}
+        spec_path = side.record.spec_path
+        # Problems of other files (the YAML, the folder) are the files check's.
+        return found | {
+            (p.code, p.message)
+            for p in side.record.problems
+            if p.severity != "info" and p.path in (None, spec_path)
+        }
 
     new = keys(after) - keys(before)
     if not new:

@@ -85,4 +85,6 @@ def _export(repo: Path, rev: str, rel: str, dest: Path) -> Path | None:
     except (ExtractError, UpgradeError) as exc:
         raise ReviewInputError(f"cannot unpack {rev}:{rel}: {exc}") from None
     (result.dest / "x").rename(dest)
+    if not any(dest.glob("*.spec")):
+        return None  # the folder exists but holds no package yet (or any more)
     return dest

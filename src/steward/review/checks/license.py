@@ -129,6 +129,13 @@ def _license_files(root: Path) -> dict[str, bytes]:
     return found
 
 
+def _terms(text: bytes | None) -> bytes | None:
+    """A license text without years and layout: a copyright-year bump is no license change."""
+    if text is None:
+        return None
+    return re.sub(rb"[\d\s,.\-]+", b" ", text).strip().lower()
+
+
 def _upstream_text(ctx: ReviewContext, after: Side) -> CheckResult:
     if not ctx.version_changed or ctx.before is None:
         return _R.result("license.upstream-text", State.NOT_APPLICABLE, "Version: is unchanged")
@@ -137,7 +144,9 @@ def _upstream_text(ctx: ReviewContext, after: Side) -> CheckResult:
         new = _license_files(ctx.source_tree("after"))
     except SourceTreeError as exc:
         return _R.result("license.upstream-text", State.UNDECIDED, f"not compared: {exc}")
-    changed = sorted(n for n in set(old) | set(new) if old.get(n) != new.get(n))
+    changed = sorted(
+        n for n in set(old) | set(new) if _terms(old.get(n)) != _terms(new.get(n))
+    )
     if not changed:
         return _R.result("license.upstream-text", State.PASS,
                          f"license files unchanged ({', '.join(sorted(new)) or 'none'})")

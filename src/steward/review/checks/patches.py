@@ -39,8 +39,11 @@ _REFERENCE = re.compile(
 )
 _BUG_ID = re.compile(r"\b(CVE-\d{4}-\d{4,}|bz#?\d+|bug[ #:-]*\d+|issue[ #:-]*\d+|#\d{2,}|"
                      r"I[0-9A-Z]{5})\b", re.IGNORECASE)
+_COMMIT = re.compile(r"^From [0-9a-f]{40} |\bcommit [0-9a-f]{7,40}\b|/commit/[0-9a-f]{7,40}",
+                     re.MULTILINE | re.IGNORECASE)
 _DIFF_START = re.compile(r"^(--- |diff |Index: |\+\+\+ )", re.MULTILINE)
 _HEADER_BYTES = 16384
+_FUZZ_USED = re.compile(r"with fuzz [1-9]")
 
 
 def patch_header(side: Side, filename: str) -> str:
@@ -70,6 +73,8 @@ def _apply(ctx: ReviewContext, after: Side) -> list[CheckResult]:
     out = []
     for t in triage:
         state, severity, words = _VERDICT_STATE[t.verdict]
+        if t.verdict is PatchVerdict.APPLIES_WITH_FUZZ:
+            severity, words = _fuzz_severity(t.evidence)
         strip = "basename" if t.strip < 0 else f"-p{t.strip}"
         out.append(
             _R.result(
@@ -82,6 +87,15 @@ def _apply(ctx: ReviewContext, after: Side) -> list[CheckResult]:
             )
         )
     return out
+
+
+def _fuzz_severity(evidence: str) -> tuple[Severity, str]:
+    """rpm applies patches at fuzz 0 by default: what the triage's fuzz means for the build."""
+    if "rpmbuild would fail" in evidence:
+        return Severity.BLOCKER, "needs more fuzz than rpm allows: rpmbuild fails, rebase it"
+    if _FUZZ_USED.search(evidence):
+        return Severity.WARNING, "applies with fuzz (the spec allows it): refresh it"
+    return Severity.NOTE, "applies with an offset: refresh it some time"
 
 
 def _headers(ctx: ReviewContext, after: Side) -> list[CheckResult]:
@@ -111,9 +125,13 @@ def _headers(ctx: ReviewContext, after: Side) -> list[CheckResult]:
             out.append(_R.result("patches.backport-id", State.PASS, f"{name} names {what}",
                                  evidence, subject=name))
         else:
+            # An upstream commit reference keeps the fix traceable: then only a note.
+            traced = _COMMIT.search(header) is not None
             out.append(_R.result("patches.backport-id", State.FAIL,
-                                 f"{name} is a backport but names no CVE or bug",
-                                 evidence, subject=name))
+                                 f"{name} is a backport but names no CVE or bug"
+                                 + (" (it does name its upstream commit)" if traced else ""),
+                                 evidence, subject=name,
+                                 severity=Severity.NOTE if traced else None))
     if not backport:
         out.append(_R.result("patches.backport-id", State.NOT_APPLICABLE, "not a backport"))
     return out

@@ -17,6 +17,7 @@ import hashlib
 import os
 import subprocess
 from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from steward.review.checks.base import Rules, rule
 from steward.review.checks.files import binary_reason
@@ -137,25 +138,50 @@ async def _download_all(
 
 _FORGE_GIT = {"github": "https://github.com/{}.git", "gitlab": "https://gitlab.com/{}.git",
               "gitee": "https://gitee.com/{}.git"}
+#: Hosts a package's own YAML may send git to: git bypasses the fetch engine's guard, so an
+#: untrusted tree must not be able to point it at a private address or another transport.
+_PUBLIC_GIT_HOSTS = frozenset({"github.com", "gitlab.com", "gitee.com", "codeberg.org",
+                               "gitlab.gnome.org", "gitlab.freedesktop.org", "git.kernel.org",
+                               "salsa.debian.org", "git.savannah.gnu.org", "sourceware.org"})
+#: Transports git may use: the user's own --upstream-git may be anything git reads; a URL
+#: from the package tree only https (never ext::, which runs commands, nor file://).
+_USER_PROTOCOLS = "file:https:http:git:ssh"
+_TREE_PROTOCOLS = "https"
 
 
-def _upstream_git(ctx: ReviewContext, after: Side) -> str | None:
-    """The upstream repository: the option, the YAML's ``git_url``, or its forge project."""
+def _upstream_git(ctx: ReviewContext, after: Side) -> tuple[str | None, str, str]:
+    """``(url, allowed protocols, why not)``: the option, or the YAML's ``git_url`` or forge
+    project when it is https on a public forge the fetch configuration does not redirect."""
     if ctx.options.upstream_git:
-        return ctx.options.upstream_git
+        return ctx.options.upstream_git, _USER_PROTOCOLS, ""
     info = after.record.upstream
     if info is None:
-        return None
-    if info.git_url:
-        return info.git_url
+        return None, "", "no upstream git repository (set git_url in the YAML)"
     pattern = _FORGE_GIT.get(info.kind.value)
-    return pattern.format(info.src_repo) if pattern and info.src_repo else None
+    url = info.git_url or (pattern.format(info.src_repo) if pattern and info.src_repo else None)
+    if url is None:
+        return None, "", "no upstream git repository (set git_url in the YAML)"
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or host not in _PUBLIC_GIT_HOSTS:
+        return None, "", f"{url} is not https on a known public forge; pass --upstream-git"
+    fetch = ctx.options.fetch
+    redirected = fetch is not None and any(
+        (urlsplit(k).hostname or "").lower() in (host, f"api.{host}")
+        for k in fetch.base_url_overrides
+    )
+    if redirected:
+        return None, "", f"{host} is redirected by base_url_overrides, which git cannot follow"
+    return url, _TREE_PROTOCOLS, ""
 
 
-def _tag_tree(ctx: ReviewContext, url: str, name: str, version: str) -> tuple[str, dict[str, str]]:
+def _tag_tree(
+    ctx: ReviewContext, url: str, protocols: str, name: str, version: str
+) -> tuple[str, dict[str, str]]:
     """The tag found for ``version`` and its tree: path → git blob id."""
     repo = ctx.scratch / "upstream.git"
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_ALLOW_PROTOCOL": protocols}
     if not repo.exists():
         subprocess.run(["git", "init", "--quiet", "--bare", str(repo)], env=env,
                        capture_output=True, timeout=_GIT_TIMEOUT, check=True)
@@ -188,13 +214,12 @@ def _tree_vs_tag(ctx: ReviewContext, after: Side) -> list[CheckResult]:
     if ctx.options.fetch is None and not ctx.options.upstream_git:
         return [_R.result("sources.tree-vs-tag", State.NOT_APPLICABLE,
                           "not compared: the review runs offline")]
-    url = _upstream_git(ctx, after)
+    url, protocols, why = _upstream_git(ctx, after)
     if url is None:
-        return [_R.result("sources.tree-vs-tag", State.UNDECIDED,
-                          "not compared: no upstream git repository (set git_url in the YAML)")]
+        return [_R.result("sources.tree-vs-tag", State.UNDECIDED, f"not compared: {why}")]
     try:
         root = ctx.source_tree("after")
-        tag, tree = _tag_tree(ctx, url, after.name, after.spec.version or "")
+        tag, tree = _tag_tree(ctx, url, protocols, after.name, after.spec.version or "")
     except (SourceTreeError, subprocess.SubprocessError, OSError) as exc:
         return [_R.result("sources.tree-vs-tag", State.UNDECIDED, f"not compared: {exc}")]
     out = []

@@ -77,3 +77,34 @@ def test_a_range_whose_base_folder_has_no_spec_yet_is_a_new_package(tmp_path: Pa
     review = review_git_range(repo, "HEAD~1..HEAD", OFFLINE)
 
     assert review.classification.kind.value == "new-package"
+
+
+def test_a_patch_named_only_in_an_inactive_ifarch_branch_is_referenced(tmp_path: Path) -> None:
+    before = make_package(tmp_path / "b" / "libdemo", "libdemo", "1.0")
+    after = make_package(tmp_path / "a" / "libdemo", "libdemo", "1.0", release="2")
+    text = after.read_text().replace(
+        "BuildRequires:", "%ifarch s390x\nPatch9: s390-only.patch\n%endif\nBuildRequires:", 1
+    )
+    after.write_text(text)
+    (after.parent / "s390-only.patch").write_text("--- a/x\n+++ b/x\n")
+    set_changelog(after, [entry("Thu Feb 01 2024", "1.0-2", "add the s390 patch")], before)
+
+    review = review_change(before.parent, after.parent, OFFLINE)
+
+    unreferenced = [r for r in review.results if r.id == "files.unreferenced" and r.failed]
+    assert not unreferenced, unreferenced
+
+
+def test_a_cve_claimed_for_a_new_version_without_advisory_data_needs_a_human(
+    tmp_path: Path,
+) -> None:
+    from conftest import upgrade_pair
+
+    before, after = upgrade_pair(tmp_path)
+    spec = after / "libdemo.spec"
+    spec.write_text(spec.read_text().replace("DESC:update to 1.1", "DESC:update to 1.1 for CVE-2018-25032"))
+
+    review = review_change(before, after, OFFLINE)
+
+    cve = next(r for r in review.results if r.id == "claims.cve-fixed")
+    assert cve.state is State.UNDECIDED and cve.subject == "CVE-2018-25032"

@@ -95,10 +95,16 @@ def _cves(ctx: ReviewContext, after: Side, text: str, ev: list[Evidence]) -> lis
                                  f"({', '.join(fixed)}) and no applied patch names it",
                                  [*ev, Evidence(value=f"fixed in {', '.join(fixed)}")],
                                  subject=cve))
+        elif ctx.version_changed:
+            # A new version may well contain the fix; without advisory data nobody can say.
+            out.append(_R.result("claims.cve-fixed", State.UNDECIDED,
+                                 f"{cve} is claimed fixed by Version {version}; no patch names "
+                                 "it and no advisory data says which release fixes it",
+                                 ev, subject=cve))
         else:
             out.append(_R.result("claims.cve-fixed", State.FAIL,
-                                 f"{cve} is claimed but no applied patch names it and no "
-                                 "advisory says this version fixes it", ev, subject=cve))
+                                 f"{cve} is claimed but no applied patch names it and the "
+                                 "version is unchanged", ev, subject=cve))
     return out
 
 

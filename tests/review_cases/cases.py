@@ -21,7 +21,7 @@ import os
 import subprocess
 import tarfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fakeupstream import FakeUpstream
@@ -323,6 +323,12 @@ def _tampered(env: Env, tmp: Path, extra: Mapping[str, str | bytes]) -> CaseInpu
     return inputs
 
 
+def _soname_bump(env: Env, tmp: Path) -> CaseInputs:
+    inputs = upgrade(env, tmp, old="1.1", new="2.0")
+    inputs.options = replace(inputs.options, build=True)
+    return inputs
+
+
 def _digest_mismatch(env: Env, tmp: Path) -> CaseInputs:
     inputs = upgrade(env, tmp)
     assert inputs.after is not None
@@ -422,6 +428,7 @@ CASES: tuple[Case, ...] = (
         e, t, {"tests/files/good-large_compressed.lzma": b"\x00\x01liblzma" + bytes(64)}),
          "sources.tree-vs-tag"),
     Case("digest-mismatch", U, _digest_mismatch, "sources.upstream-digest"),
+    Case("soname-bump-with-reverse-dependencies", U, _soname_bump, "build.soname"),
     Case("unreferenced-patch", U, _then(lambda e, t: upgrade(e, t),
                                         _write("forgotten.patch", "--- a/x\n+++ b/x\n")),
          "files.unreferenced"),

@@ -41,6 +41,9 @@ def review(
     upstream_git: Annotated[
         str | None, typer.Option("--upstream-git", help="Upstream git repository to compare tags.")
     ] = None,
+    build: Annotated[
+        bool, typer.Option("--build", help="Build both sides and compare sonames and ABI (slow).")
+    ] = False,
     offline: Annotated[
         bool, typer.Option("--offline", help="Do not download upstream assets.")
     ] = False,
@@ -80,6 +83,7 @@ def review(
         upstream_git=upstream_git,
         tree=tree,
         today=day,
+        build=build,
     )
     try:
         if git is not None:

@@ -22,6 +22,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "claims",
     "license",
     "dependencies",
+    "notes",
     "build",
 )
 

@@ -206,6 +206,7 @@ class Review:
     rules: tuple[Rule, ...] = ()
     duration_seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    checklist: tuple[Any, ...] = ()  # steward.review.checklist.ChecklistAnswer values
 
     def by_state(self, state: State) -> list[CheckResult]:
         return [r for r in self.results if r.state is state and r.waived is None]

@@ -49,6 +49,7 @@ def to_dict(review: Review) -> dict[str, Any]:
         | {"waived": len(review.waived)},
         "duration_seconds": review.duration_seconds,
         "results": [r.to_dict() for r in review.results],
+        "checklist": [a.to_dict() for a in review.checklist],
     }
 
 
@@ -96,6 +97,13 @@ def to_markdown(review: Review) -> str:
     if review.risk.factors:
         lines += ["<details><summary>Risk score: what raised it</summary>", ""]
         lines += [f"- +{f.points}: {f.reason}" for f in review.risk.factors]
+        lines += ["", "</details>", ""]
+    if review.checklist:
+        icon = {"yes": "✅", "no": "❌", "human": "🧑"}
+        lines += ["<details><summary>Reviewer checklist</summary>", ""]
+        lines += [f"- {icon.get(a.answer, '')} **{a.answer}** — {a.question}"
+                  + (f" ({'; '.join(a.because)})" if a.because else "")
+                  for a in review.checklist]
         lines += ["", "</details>", ""]
     counts = ", ".join(f"{len(review.by_state(s))} {s.value}" for s in State)
     lines += [

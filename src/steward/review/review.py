@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from steward.review import waivers as _waivers
+from steward.review.checklist import answer_checklist
 from steward.review.checks import CHECK_MODULES, load_checks
 from steward.review.classify import classify
 from steward.review.context import ReviewContext, ReviewOptions
@@ -73,6 +74,7 @@ def review_change(
                     )
                 )
         results = _waive(ctx, results)
+        checklist = answer_checklist(ctx, results)
     verdict, reason = decide(results)
     return Review(
         package=ctx.name,
@@ -83,6 +85,7 @@ def review_change(
         risk=risk(classification, results),
         rules=all_rules(checks),
         duration_seconds=round(time.monotonic() - started, 3),
+        checklist=tuple(checklist),
     )
 
 

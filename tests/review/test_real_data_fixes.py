@@ -108,3 +108,24 @@ def test_a_cve_claimed_for_a_new_version_without_advisory_data_needs_a_human(
 
     cve = next(r for r in review.results if r.id == "claims.cve-fixed")
     assert cve.state is State.UNDECIDED and cve.subject == "CVE-2018-25032"
+
+
+def test_fixing_a_typo_in_an_old_changelog_entry_needs_no_release_bump(tmp_path: Path) -> None:
+    before = make_package(tmp_path / "b" / "libdemo", "libdemo", "1.0")
+    after = make_package(tmp_path / "a" / "libdemo", "libdemo", "1.0")
+    after.write_text(after.read_text().replace("DESC:package libdemo", "DESC:packaged libdemo"))
+
+    review = review_change(before.parent, after.parent, OFFLINE)
+
+    states = {r.id: r.state for r in review.results}
+    assert states["spec.evr-forward"] is State.NOT_APPLICABLE
+    assert states["spec.changelog-entry"] is State.NOT_APPLICABLE
+
+
+def test_a_build_change_without_a_release_bump_is_still_a_blocker(tmp_path: Path) -> None:
+    before = make_package(tmp_path / "b" / "libdemo", "libdemo", "1.0")
+    after = make_package(tmp_path / "a" / "libdemo", "libdemo", "1.0", build_requires=["gcc"])
+
+    review = review_change(before.parent, after.parent, OFFLINE)
+
+    assert "spec.evr-forward" in {r.id for r in review.blockers}

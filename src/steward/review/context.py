@@ -137,6 +137,20 @@ class ReviewContext:
             self.before and self.after and self.before.spec.version != self.after.spec.version
         )
 
+    @property
+    def rebuild_needed(self) -> bool:
+        """False when the change only touches the %changelog or comments of the spec (a typo
+        fixed in an old entry): nothing built from the package changes."""
+        before, after = self.before, self.after
+        if before is None or after is None:
+            return True
+        if before.files != after.files:
+            return True
+        others = sorted(after.files - {after.spec_file})
+        if any(before.digest(name) != after.digest(name) for name in others):
+            return True
+        return _built_lines(before.spec) != _built_lines(after.spec)
+
     def new_changelog_text(self) -> str:
         """The top ``%changelog`` entry of the new spec, when it is new in this change."""
         if self.after is None or not self.after.spec.changelog:
@@ -197,6 +211,13 @@ class ReviewContext:
         if isinstance(found, str):
             raise SourceTreeError(found)
         return found
+
+
+def _built_lines(spec: Spec) -> list[str]:
+    """The spec's lines that can change a build: no comments, no %changelog section."""
+    section = spec.section("changelog")
+    lines = spec.lines[: section.start_line - 1] if section is not None else spec.lines
+    return [line.rstrip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def _load_side(folder: Path | None, options: ReviewOptions) -> Side | None:

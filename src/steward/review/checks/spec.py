@@ -45,7 +45,7 @@ def run(ctx: ReviewContext) -> list[CheckResult]:
     after, before = ctx.after, ctx.before
     if after is None:
         return [_R.result(r.id, State.NOT_APPLICABLE, "the package is removed") for r in RULES]
-    out = [_parses(before, after), _name(before, after), _evr(before, after)]
+    out = [_parses(before, after), _name(before, after), _evr(ctx, before, after)]
     out.append(_release_reset(ctx, after))
     out += _changelog(ctx, before, after)
     out.append(_check_section(after))
@@ -98,11 +98,14 @@ def _name(before: Side | None, after: Side) -> CheckResult:
     )
 
 
-def _evr(before: Side | None, after: Side) -> CheckResult:
+def _evr(ctx: ReviewContext, before: Side | None, after: Side) -> CheckResult:
     if before is None:
         return _R.result("spec.evr-forward", State.NOT_APPLICABLE, "a new package")
     old, new = before.spec.evr, after.spec.evr
     order = compare_evr(new, old)
+    if order == 0 and not ctx.rebuild_needed:
+        return _R.result("spec.evr-forward", State.NOT_APPLICABLE,
+                         "only the %changelog or comments changed: nothing is rebuilt")
     tag = after.spec.tag("Release")
     evidence = [_where(after, tag.line if tag else None), Evidence(value=f"{old} → {new}")]
     if order > 0:
@@ -175,6 +178,11 @@ def _changelog(ctx: ReviewContext, before: Side | None, after: Side) -> list[Che
     entries = after.spec.changelog
     top = entries[0] if entries else None
     old_top = before.spec.changelog[0] if before and before.spec.changelog else None
+    if old_top is not None and top is not None and top.header == old_top.header and (
+        not ctx.rebuild_needed
+    ):
+        return [_R.result(i, State.NOT_APPLICABLE, "only the %changelog or comments changed")
+                for i in ids]
     if top is None or (old_top is not None and top.header == old_top.header):
         where = [_where(after, section.start_line if section else None)]
         missing = _R.result(

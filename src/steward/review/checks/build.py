@@ -10,7 +10,8 @@ from steward.distro.tree import TreeError, load_tree
 from steward.review.checks.base import Rules, rule
 from steward.review.context import ReviewContext, Side
 from steward.review.model import CheckResult, Evidence, Severity, State
-from steward.upgrade.build import LocalRpmbuild, rpmdb_is_empty
+from steward.upgrade.builders import DEFAULT_BUILDER, builder_named
+from steward.upgrade.builders.local import rpmdb_is_empty
 from steward.upgrade.compare import compare_rpms
 from steward.upgrade.model import BuildOutcome, BuildResult, SonameChange
 
@@ -68,7 +69,8 @@ def run(ctx: ReviewContext) -> list[CheckResult]:
 
 
 def _build(ctx: ReviewContext, side: Side, which: str) -> BuildResult:
-    backend = LocalRpmbuild(load_profile(ctx.options.profile), ctx.scratch / f"build-{which}")
+    backend = builder_named(DEFAULT_BUILDER, profile=load_profile(ctx.options.profile),
+                            workdir=ctx.scratch / f"build-{which}")
     spec = side.folder / side.spec_file
     return backend.build_rpms(spec, side.folder, timeout=_TIMEOUT, nodeps=rpmdb_is_empty(),
                               debuginfo=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import OFFLINE, upgrade_pair
+from reviewkit import OFFLINE, upgrade_pair
 
 from steward.review import review_change
 from steward.review.checklist import DEFAULT_CHECKLIST, load_checklist

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import OFFLINE, upgrade_pair
+from reviewkit import OFFLINE, upgrade_pair
 
 from steward.review import Severity, State, Verdict, review_change
 from steward.review.checks import CHECK_MODULES, load_checks

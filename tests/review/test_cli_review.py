@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import upgrade_pair
+from reviewkit import upgrade_pair
 from typer.testing import CliRunner
 
 from steward.cli.main import app

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import OFFLINE
 from review_cases.cases import entry, set_changelog, write_tarball
+from reviewkit import OFFLINE
 from upgrade.buildkit import make_package, upstream_files
 
 from steward.review import State, review_change

@@ -7,8 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import OFFLINE
 from review_cases.cases import entry, fix_patch, set_changelog, write_tarball
+from reviewkit import OFFLINE
 from upgrade.buildkit import make_package, upstream_files
 
 from steward.review import Severity, State, review_change
@@ -98,7 +98,7 @@ def test_a_patch_named_only_in_an_inactive_ifarch_branch_is_referenced(tmp_path:
 def test_a_cve_claimed_for_a_new_version_without_advisory_data_needs_a_human(
     tmp_path: Path,
 ) -> None:
-    from conftest import upgrade_pair
+    from reviewkit import upgrade_pair
 
     before, after = upgrade_pair(tmp_path)
     spec = after / "libdemo.spec"

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
-from conftest import OFFLINE, upgrade_pair
+from reviewkit import OFFLINE, upgrade_pair
 
 from steward.review import Review, State, review_change
 from steward.review.reports import (

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TODAY, upgrade_pair
+from reviewkit import TODAY, upgrade_pair
 
 import steward.review.checks.sources as sources_check
 from steward.review import ReviewOptions, State, review_change

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import OFFLINE
+from reviewkit import OFFLINE
 
 from steward.config import ConfigError, parse_tree_config
 from steward.review import State, Verdict, review_change
@@ -25,7 +25,7 @@ def with_waiver(pair: tuple[Path, Path], text: str, *, also_before: bool = True)
 
 @pytest.fixture
 def unreset(tmp_path: Path) -> tuple[Path, Path]:
-    from conftest import upgrade_pair
+    from reviewkit import upgrade_pair
 
     return upgrade_pair(tmp_path, release="2")
 

@@ -44,7 +44,8 @@ def main() -> int:
     found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     false_blockers: dict[str, int] = defaultdict(int)
     false_any: dict[str, int] = defaultdict(int)
-    times: list[float] = []
+    times: list[float] = []  # reviews without --build
+    built: list[float] = []  # the --build cases (two rpmbuilds and a comparison each)
     verdicts: dict[str, int] = defaultdict(int)
     missed: list[str] = []
     with tempfile.TemporaryDirectory(prefix="steward-bench-review-") as tmp, FakeUpstream() as up:
@@ -53,7 +54,7 @@ def main() -> int:
             inputs = case.build(env, Path(tmp) / case.name)
             started = time.perf_counter()
             review = review_change(inputs.before, inputs.after, inputs.options)
-            times.append(time.perf_counter() - started)
+            (built if inputs.options.build else times).append(time.perf_counter() - started)
             failed = [r for r in review.results if r.failed]
             if case.clean:
                 verdicts[review.verdict.value] += 1
@@ -79,6 +80,7 @@ def main() -> int:
     summary = {
         "changes": len(CASES), "clean": clean, "defects": len(CASES) - clean,
         "median_seconds": round(statistics.median(times), 3), "max_seconds": round(max(times), 3),
+        "build_seconds": [round(t, 3) for t in built],
         "clean_verdicts": dict(verdicts), "missed": missed, "checks": rows,
     }
     if args.json:
@@ -92,6 +94,8 @@ def main() -> int:
               f"{row['false_warnings_or_blockers']:>6}/{clean}")
     print(f"time per review: median {summary['median_seconds']:.3f} s, "
           f"max {summary['max_seconds']:.3f} s (target < 5 s, no --build)")
+    if built:
+        print(f"with --build: {', '.join(f'{t:.2f} s' for t in built)}")
     print(f"clean changes' verdicts: {dict(verdicts)}")
     if missed:
         print(f"MISSED: {', '.join(missed)}")

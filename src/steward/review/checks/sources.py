@@ -24,6 +24,8 @@ from steward.review.checks.files import binary_reason
 from steward.review.context import ReviewContext, Side, SourceTreeError
 from steward.review.model import CheckResult, Evidence, Severity, State
 from steward.rpm.model import SourceEntry
+from steward.upgrade.model import UpgradeError
+from steward.upgrade.sources import find_keyrings, verify_signature
 from steward.upstream.fetch import Fetcher, FetchError
 
 __all__ = ["RULES", "classify_extra", "run"]
@@ -31,12 +33,15 @@ __all__ = ["RULES", "classify_extra", "run"]
 _R = Rules(
     rule("sources.upstream-digest", Severity.BLOCKER, "The tarball is the upstream's asset",
          "Replace the tarball with the one the Source URL serves; never repack a release."),
+    rule("sources.signature", Severity.BLOCKER, "The tarball's signature verifies",
+         "Get the tarball and its signature from the upstream again; check the keyring."),
     rule("sources.tree-vs-tag", Severity.BLOCKER, "The tarball matches the upstream tag",
          "Find out why the tarball holds files the upstream tag does not; ask upstream."),
 )
 RULES = _R.all
 
 _MAX_DOWNLOAD = 1024 * 1024 * 1024
+_SIGNATURE_SUFFIXES = (".sig", ".asc", ".sign", ".gpg")
 _GIT_TIMEOUT = 120.0
 #: Files release tooling generates into tarballs (autotools, gettext, Python sdists).
 _GENERATED_NAMES = frozenset({
@@ -79,7 +84,41 @@ def run(ctx: ReviewContext) -> list[CheckResult]:
     if not changed:
         return [_R.result(r.id, State.NOT_APPLICABLE, "no source archive is added or changed")
                 for r in RULES]
-    return [*_digests(ctx, after, changed), *_tree_vs_tag(ctx, after)]
+    return [*_digests(ctx, after, changed), *_signatures(after, changed),
+            *_tree_vs_tag(ctx, after)]
+
+
+def _signatures(after: Side, changed: list[SourceEntry]) -> list[CheckResult]:
+    """Each changed tarball with a detached signature beside it, checked with ``gpgv``
+    against the keyrings the package folder carries (the upgrade's own verification)."""
+    keyrings = find_keyrings(after.folder)
+    if not keyrings:
+        return [_R.result("sources.signature", State.NOT_APPLICABLE, "no keyring in the folder")]
+    out = []
+    for entry in changed:
+        signature = next((after.folder / f"{entry.filename}{s}" for s in _SIGNATURE_SUFFIXES
+                          if f"{entry.filename}{s}" in after.files), None)
+        if signature is None:
+            out.append(_R.result("sources.signature", State.FAIL,
+                                 f"{entry.filename} has no signature although the folder "
+                                 f"carries a keyring", [Evidence(file=entry.filename)],
+                                 subject=entry.filename, severity=Severity.WARNING))
+            continue
+        command = f"gpgv --keyring {keyrings[0].name} {signature.name} {entry.filename}"
+        try:
+            fingerprint = asyncio.run(verify_signature(after.folder / entry.filename, signature,
+                                                       keyrings, label=entry.filename))
+        except UpgradeError as exc:
+            out.append(_R.result("sources.signature", State.FAIL,
+                                 f"{entry.filename}: the signature does not verify: {exc}",
+                                 [Evidence(file=signature.name, command=command,
+                                           output=str(exc)[-500:])], subject=entry.filename))
+            continue
+        out.append(_R.result("sources.signature", State.PASS,
+                             f"{entry.filename} is signed by {fingerprint}",
+                             [Evidence(file=signature.name, command=command)],
+                             subject=entry.filename))
+    return out
 
 
 def _changed_tarballs(ctx: ReviewContext, after: Side) -> list[SourceEntry]:

@@ -28,7 +28,11 @@ _VERDICT_STATE = {
     PatchVerdict.APPLIES: (State.PASS, None, "applies cleanly"),
     PatchVerdict.APPLIES_WITH_FUZZ: (State.FAIL, Severity.WARNING, "applies only with fuzz or "
                                      "an offset: refresh it"),
+    PatchVerdict.APPLIES_WITH_OFFSET: (State.FAIL, Severity.NOTE, "applies with an offset: "
+                                       "refresh it some time"),
     PatchVerdict.UPSTREAM: (State.FAIL, Severity.WARNING, "is already in the new source: drop it"),
+    PatchVerdict.PROBABLY_UPSTREAM: (State.FAIL, Severity.WARNING, "is probably already in the "
+                                     "new source: check and drop it"),
     PatchVerdict.CONFLICT: (State.FAIL, None, "does not apply"),
     PatchVerdict.NOT_APPLIED: (State.FAIL, Severity.WARNING, "is declared but never applied"),
 }
@@ -72,7 +76,10 @@ def _apply(ctx: ReviewContext, after: Side) -> list[CheckResult]:
         return [_R.result("patches.apply", State.UNDECIDED, f"patches not tried: {exc}")]
     out = []
     for t in triage:
-        state, severity, words = _VERDICT_STATE[t.verdict]
+        # A verdict the triage learns later is put to a human rather than guessed at.
+        state, severity, words = _VERDICT_STATE.get(
+            t.verdict, (State.UNDECIDED, None, f"got the triage verdict {t.verdict.value}")
+        )
         if t.verdict is PatchVerdict.APPLIES_WITH_FUZZ:
             severity, words = _fuzz_severity(t.evidence)
         strip = "basename" if t.strip < 0 else f"-p{t.strip}"

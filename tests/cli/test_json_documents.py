@@ -60,7 +60,7 @@ def test_every_command_takes_json_and_has_a_schema() -> None:
         assert "--json" in options, name
     from steward.cli.documents import DOCUMENTS
 
-    assert set(group.commands) <= set(DOCUMENTS) | {"vulns", "sbom", "advisory", "config"}
+    assert set(group.commands) <= set(DOCUMENTS) | {"vulns", "sbom", "advisory", "config", "review"}
 
 
 def run(*argv: str, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> str:

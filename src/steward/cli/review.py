@@ -15,9 +15,9 @@ __all__ = ["EPILOG", "register", "review"]
 
 EPILOG = (
     "Examples:\n\n"
-    "  steward review old/libdemo new/libdemo\n\n"
-    "  steward review pkgs/libdemo --git main..steward/upgrade/libdemo-1.1 --output out/\n\n"
-    "  steward review old new --json > review.json\n\n"
+    "  steward review examples/distro/jansson examples/distro/jansson --offline\n\n"
+    "  steward review examples/distro/jansson examples/distro/jansson --offline --json\n\n"
+    "  (a range of a package repository: steward review PKGDIR --git main..BRANCH)\n\n"
     "Exit status: 0 approve, 1 comment or request-changes, 2 usage error. "
     "See docs/review.md for the checks, waivers and report formats."
 )

@@ -342,8 +342,9 @@ def _plain(value: Any) -> Any:
 
 # -- a tree's own steward.toml ----------------------------------------------------------------
 
-#: Tables a tree may hold: its packages' upstreams, tag rules and policies.
-TREE_TABLES = frozenset({"packages"})
+#: Tables a tree may hold: its packages' upstreams, tag rules and policies; a package
+#: repository's review waivers (``[review]``, read by :mod:`steward.review.waivers`).
+TREE_TABLES = frozenset({"packages", "review"})
 #: Per-package keys only the user may set: they choose local paths or credentials.
 USER_ONLY_PACKAGE_KEYS = frozenset(
     {"cache_dir", "keyfile", "key_file", "token", "access_token", "httptoken", "proxy"}
@@ -354,6 +355,7 @@ class TreeConfig(_Section):
     """A package tree's own ``steward.toml``: ``[packages.NAME]`` tables and nothing else."""
 
     packages: PackageTables = Field(default_factory=dict)
+    review: dict[str, Any] = Field(default_factory=dict)
 
 
 def parse_tree_config(text: str, path: Path | str) -> TreeConfig:

@@ -62,7 +62,9 @@ def test_every_command_takes_json_and_has_a_schema() -> None:
         assert "--json" in options, name
     from steward.cli.documents import DOCUMENTS
 
-    assert set(group.commands) <= set(DOCUMENTS) | {"vulns", "sbom", "advisory", "config", "serve"}
+    assert set(group.commands) <= set(DOCUMENTS) | {
+        "vulns", "sbom", "advisory", "config", "serve", "review", "health"
+    }  # fmt: skip
 
 
 def run(*argv: str, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> str:

@@ -992,6 +992,9 @@ _register_commands()
 from steward.cli.config_cmd import config_app  # noqa: E402  (after app: a sub-command)
 
 app.add_typer(config_app)
+from steward.cli.review import register as _register_review  # noqa: E402
+
+_register_review(app)
 
 from steward.cli.advisory import register as _register_advisory  # noqa: E402  (needs app)
 from steward.cli.sbom import register as _register_sbom  # noqa: E402  (needs app)

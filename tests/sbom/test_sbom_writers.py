@@ -116,9 +116,12 @@ def test_spdx3_document_has_the_profiles_and_relationships(packages: list[SbomPa
     not_affected = [
         g for g in graph if g["type"] == "security_VexNotAffectedVulnAssessmentRelationship"
     ]
-    assert any(
-        g.get("security_justificationType") == "inlineMitigationsAlreadyExist" for g in not_affected
-    )
+    # A backported patch removes the vulnerable code: vulnerableCodeNotPresent, as CSAF's
+    # vulnerable_code_not_present (inline mitigations are protections around code that is
+    # still vulnerable, which a backport is not).
+    backported = [g for g in not_affected if "CVE-2020-36325" in g["spdxId"]]
+    assert backported
+    assert {g["security_justificationType"] for g in not_affected} == {"vulnerableCodeNotPresent"}
     files = {g["name"]: g for g in graph if g["type"] == "software_File"}
     assert files["backport-CVE-2020-36325.patch"]["software_primaryPurpose"] == "patch"
     assert files["backport-CVE-2020-36325.patch"]["verifiedUsing"][0]["algorithm"] == "sha256"

@@ -1,6 +1,7 @@
 """SBOMs of the example tree in CycloneDX 1.6 (with VEX), SPDX 3.0.1 and SPDX 2.3, each
 validated offline: CycloneDX against the official 1.6 JSON schema cyclonedx-python-lib
-ships, SPDX 3 by the SHACL-generated spdx-python-model (serialise and read back), SPDX 2.3
+ships, SPDX 3 against the official SPDX 3.0.1 JSON schema (vendored) and by the
+SHACL-generated spdx-python-model (serialise and read back), SPDX 2.3
 by spdx-tools' validator after parsing the written JSON."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -17,6 +19,7 @@ from steward.distro import load_tree
 from steward.sbom.cyclonedx import cyclonedx_json, validate_cyclonedx
 from steward.sbom.inventory import SbomPackage, inventory
 from steward.sbom.licenses import spdx_expression
+from steward.sbom.schema import spdx3_errors
 from steward.sbom.spdx2 import spdx2_json, validate_spdx2
 from steward.sbom.spdx3 import read_spdx3, spdx3_jsonld
 from steward.workflows.vulns import scan_tree
@@ -113,9 +116,12 @@ def test_spdx3_document_has_the_profiles_and_relationships(packages: list[SbomPa
     not_affected = [
         g for g in graph if g["type"] == "security_VexNotAffectedVulnAssessmentRelationship"
     ]
-    assert any(
-        g.get("security_justificationType") == "inlineMitigationsAlreadyExist" for g in not_affected
-    )
+    # A backported patch removes the vulnerable code: vulnerableCodeNotPresent, as CSAF's
+    # vulnerable_code_not_present (inline mitigations are protections around code that is
+    # still vulnerable, which a backport is not).
+    backported = [g for g in not_affected if "CVE-2020-36325" in g["spdxId"]]
+    assert backported
+    assert {g["security_justificationType"] for g in not_affected} == {"vulnerableCodeNotPresent"}
     files = {g["name"]: g for g in graph if g["type"] == "software_File"}
     assert files["backport-CVE-2020-36325.patch"]["software_primaryPurpose"] == "patch"
     assert files["backport-CVE-2020-36325.patch"]["verifiedUsing"][0]["algorithm"] == "sha256"
@@ -134,6 +140,41 @@ def test_spdx3_refuses_an_element_without_a_required_property(packages: list[Sbo
 
     with pytest.raises(ValueError, match="from_"):
         spdx.JSONLDSerializer().write(objects, io.BytesIO())
+
+
+def test_spdx3_of_the_tree_and_of_each_package_validates_against_the_official_schema(
+    packages: list[SbomPackage],
+) -> None:
+    assert spdx3_errors(json.loads(spdx3_jsonld(packages, name="examples/distro"))) == []
+    for one in packages:
+        document = json.loads(spdx3_jsonld([one], name=one.name, created=WHEN))
+        assert spdx3_errors(document) == [], one.name
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda o: o.pop("from") if o["type"] == "Relationship" else None,
+        lambda o: (
+            o.update(software_primaryPurpose="bogus") if o["type"] == "software_Package" else None
+        ),
+        lambda o: o.update(specVersion=3) if o["type"] == "CreationInfo" else None,
+    ],
+    ids=["relationship-without-from", "unknown-purpose", "spec-version-not-a-string"],
+)
+def test_the_official_spdx3_schema_rejects_a_broken_document(
+    packages: list[SbomPackage], damage: Any
+) -> None:
+    document = json.loads(spdx3_jsonld(packages[:2], name="x", created=WHEN))
+    for element in document["@graph"]:
+        damage(element)
+    assert spdx3_errors(document) != []
+
+
+def test_spdx3_without_its_context_is_rejected(packages: list[SbomPackage]) -> None:
+    document = json.loads(spdx3_jsonld(packages[:1], name="x", created=WHEN))
+    del document["@context"]
+    assert any("@context" in error for error in spdx3_errors(document))
 
 
 def test_spdx2_parses_back_and_validates(packages: list[SbomPackage], tmp_path: Path) -> None:
@@ -176,6 +217,8 @@ def test_cli_writes_each_format_for_one_package(kind: str, tmp_path: Path) -> No
     assert "CVE-2020-36325" in text or kind == "spdx2"
     if kind == "cyclonedx":
         assert validate_cyclonedx(text) is None
+    if kind == "spdx3":
+        assert spdx3_errors(json.loads(text)) == []
 
 
 def test_cli_refuses_an_unknown_package() -> None:

@@ -7,7 +7,7 @@ download location, its declared license expression, its sources and patches as
 hand), a ``build_Build`` that has the sources as input and the binaries as output, and a
 ``generates`` relationship to each binary package (with its purl). Findings become
 ``security_Vulnerability`` elements with CVSS and VEX assessment relationships: a backport
-found in the spec is ``doesNotAffect`` with ``inlineMitigationsAlreadyExist``.
+found in the spec is ``doesNotAffect`` with ``vulnerableCodeNotPresent``.
 
 The bindings are generated from SPDX's SHACL model and refuse a document that lacks a
 required property or uses a value outside an enumeration while it is serialised.
@@ -45,12 +45,10 @@ def _vex(spdx: Any, ids: _Ids, ci: Any, finding: Finding, vulnerability: Any, pa
     common = {"creationInfo": ci, "from_": vulnerability, "to": [package]}
     ident = ids("vex", f"{finding.package}-{vulnerability.name}")
     if finding.status in (Status.FIXED_BY_BACKPORT, Status.NOT_AFFECTED):
-        # A backport in the spec is an inline mitigation; otherwise the code is not there.
-        justification = (
-            spdx.security_VexJustificationType.inlineMitigationsAlreadyExist
-            if finding.status is Status.FIXED_BY_BACKPORT
-            else spdx.security_VexJustificationType.vulnerableCodeNotPresent
-        )
+        # A backported patch removes the vulnerable code (as CSAF's vulnerable_code_not_present
+        # in steward advisory); inlineMitigationsAlreadyExist is for code still vulnerable but
+        # guarded, which a backport is not.
+        justification = spdx.security_VexJustificationType.vulnerableCodeNotPresent
         return spdx.security_VexNotAffectedVulnAssessmentRelationship(
             spdxId=ident,
             relationshipType=spdx.RelationshipType.doesNotAffect,
